@@ -1,0 +1,81 @@
+#include "arg_parser.h"
+
+#include <sstream>
+
+#include "krait/core/error.h"
+
+namespace krait::cli {
+
+ArgParser::ArgParser(std::string usage, std::string summary, std::vector<OptionSpec> options)
+    : usage_(std::move(usage)), summary_(std::move(summary)), options_(std::move(options)) {
+  options_.push_back({"--help", "", "show this help and exit"});
+}
+
+const OptionSpec* ArgParser::find(const std::string& name) const {
+  for (const auto& o : options_)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+void ArgParser::parse(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg == "--") {
+      positionals_.insert(positionals_.end(), args.begin() + static_cast<long>(i) + 1, args.end());
+      return;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      positionals_.push_back(arg);
+      continue;
+    }
+    std::string value;
+    const auto eq = arg.find('=');
+    const bool inlineValue = eq != std::string::npos;
+    if (inlineValue) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    const OptionSpec* spec = find(arg);
+    if (!spec) throw Error(ErrorKind::Usage, "unknown option " + arg + " (see --help)");
+    if (spec->valueName.empty()) {
+      if (inlineValue) throw Error(ErrorKind::Usage, "option " + arg + " takes no value");
+    } else if (!inlineValue) {
+      if (i + 1 >= args.size()) throw Error(ErrorKind::Usage, "option " + arg + " needs a value " + spec->valueName);
+      value = args[++i];
+    }
+    values_[arg] = value;
+  }
+}
+
+std::string ArgParser::value(const std::string& name, const std::string& fallback) const {
+  const auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second;
+}
+
+int ArgParser::intValue(const std::string& name, int fallback) const {
+  if (!has(name)) return fallback;
+  const std::string v = value(name);
+  std::size_t used = 0;
+  int n = 0;
+  try {
+    n = std::stoi(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty()) throw Error(ErrorKind::Usage, "option " + name + " needs a whole number, not '" + v + "'");
+  return n;
+}
+
+std::string ArgParser::help() const {
+  std::ostringstream out;
+  out << "usage: " << usage_ << "\n\n" << summary_ << "\n\noptions:\n";
+  for (const auto& o : options_) {
+    std::string left = "  " + o.name + (o.valueName.empty() ? "" : " " + o.valueName);
+    if (left.size() < 26) left.resize(26, ' ');
+    else left += "  ";
+    out << left << o.help << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace krait::cli

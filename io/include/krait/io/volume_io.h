@@ -1,0 +1,36 @@
+#pragma once
+// Reading and writing volumes: NIfTI (.nii, .nii.gz), NRRD (.nrrd, .nhdr), MetaImage (.mha, .mhd) through
+// ITK, and DICOM files or folders through DCMTK (dicom.h). Everything arrives in LPS (docs/geometry.md).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "krait/core/volume.h"
+#include "krait/io/dicom.h"
+
+namespace krait::io {
+
+enum class FileFormat { Nifti, Nrrd, MetaImage, Dicom, Unknown };
+
+const char* formatName(FileFormat f);
+// By extension first; a file with another name is DICOM if DCMTK recognises it (preamble or not).
+FileFormat detectFormat(const std::filesystem::path& path);
+// Format chosen for writing, from the extension only; throws Error(Usage) for anything else.
+FileFormat outputFormat(const std::filesystem::path& path);
+
+struct ReadOptions {
+  std::string seriesUid;  // DICOM: which series; empty = the only one (several is an error)
+  DicomLoadOptions dicom;
+};
+
+// Reads a volume file, a DICOM file or a folder holding one DICOM series (or one chosen by seriesUid).
+// Notes a user should see (resampling, conversions) are appended to *notes. Throws Error(Input) naming
+// the path and the reason.
+Volume readVolume(const std::filesystem::path& path, const ReadOptions& options = {},
+                  std::vector<std::string>* notes = nullptr);
+
+// Writes NIfTI / NRRD / MetaImage by extension. Multi-channel volumes become 4D images. The files appear
+// only when complete (written under a temporary folder beside the target, then renamed).
+void writeVolume(const Volume& volume, const std::filesystem::path& path);
+
+}  // namespace krait::io

