@@ -184,9 +184,10 @@ StackPlan planStack(const std::vector<FramePlacement>& frames, int rows, int col
   if (options.irregular == IrregularSlices::Refuse)
     throw inputError(name, "series has " + what + "; it is not a regular grid (allow resampling to load it)");
   plan.resample = true;
-  plan.regular.spacing[2] = medianStep;
-  plan.regular.size[2] = static_cast<int64_t>(std::llround(depth.back() / medianStep)) + 1;
-  notes.push_back(what + ": resampled to a regular " + mm(medianStep) + " mm grid along the slice normal");
+  const double gridStep = uneven ? medianStep : step;
+  plan.regular.spacing[2] = gridStep;
+  plan.regular.size[2] = static_cast<int64_t>(std::llround(depth.back() / gridStep)) + 1;
+  notes.push_back(what + ": resampled to a regular " + mm(gridStep) + " mm grid along the slice normal");
   return plan;
 }
 
