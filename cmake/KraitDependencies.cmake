@@ -1,6 +1,7 @@
 # Dependencies come from Debian packages (scripts/install-deps.sh) or, on GPU machines, from the LibTorch
 # inside a pip-installed PyTorch (-DCMAKE_PREFIX_PATH=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')).
-# Only LibTorch is required: the engine and models build without ITK, DCMTK, Qt or VTK.
+# Only LibTorch and the header-only nlohmann-json are required: the engine and models build without ITK,
+# DCMTK, Qt or VTK.
 find_package(Torch REQUIRED)
 # LibTorch's config adds its flags (ABI macro) globally through TORCH_CXX_FLAGS.
 set(CMAKE_CXX_FLAGS "${CMAKE_CXX_FLAGS} ${TORCH_CXX_FLAGS}")
@@ -16,13 +17,14 @@ find_package(PkgConfig QUIET)
 if(PkgConfig_FOUND)
   pkg_check_modules(OPENJPEG QUIET IMPORTED_TARGET libopenjp2)
 endif()
-find_package(nlohmann_json 3 QUIET)
+# Header-only, needed by the models' checkpoint readers: on a GPU machine carry Debian's nlohmann-json3-dev.
+find_package(nlohmann_json 3 REQUIRED)
 find_package(ZLIB QUIET)
 set(KRAIT_WITH_IO OFF)
-if(ITK_FOUND AND DCMTK_FOUND AND OPENJPEG_FOUND AND nlohmann_json_FOUND AND ZLIB_FOUND)
+if(ITK_FOUND AND DCMTK_FOUND AND OPENJPEG_FOUND AND ZLIB_FOUND)
   set(KRAIT_WITH_IO ON)
 else()
-  message(STATUS "Krait: ITK, DCMTK, OpenJPEG, zlib or nlohmann_json not found: building the engine and models only")
+  message(STATUS "Krait: ITK, DCMTK, OpenJPEG or zlib not found: building the engine and models only")
 endif()
 
 # The desktop app arrives with its own issue; the switch is here so that the tree reports it consistently.

@@ -1,0 +1,116 @@
+// Checkpoint reading against fixtures written by PyTorch's own torch.save (tests/fixtures/checkpoints).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "krait/core/error.h"
+#include "krait/models/checkpoint.h"
+#include "testdata.h"
+
+using namespace krait;
+using namespace krait::models;
+using nlohmann::json;
+
+namespace {
+
+const std::filesystem::path kFixtures = std::filesystem::path(KRAIT_FIXTURES) / "checkpoints";
+
+json expected() {
+  std::ifstream in(kFixtures / "expected.json");
+  return json::parse(in);
+}
+
+void expectMatches(const StateDict& got) {
+  const json want = expected()["tensors"];
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& [key, w] : want.items()) {
+    ASSERT_TRUE(got.count(key)) << key;
+    const torch::Tensor& t = got.at(key);
+    EXPECT_EQ(std::string(c10::toString(t.scalar_type())), w["dtype"] == "float32"   ? "Float"
+                                                          : w["dtype"] == "float16" ? "Half"
+                                                          : w["dtype"] == "float64" ? "Double"
+                                                          : w["dtype"] == "int64"   ? "Long"
+                                                          : w["dtype"] == "int32"   ? "Int"
+                                                                                    : "Bool")
+        << key;
+    EXPECT_EQ(t.sizes().vec(), w["shape"].get<std::vector<int64_t>>()) << key;
+    const auto values = w["values"].get<std::vector<double>>();
+    const torch::Tensor flat = t.to(torch::kFloat64).contiguous().flatten();
+    ASSERT_EQ(flat.numel(), static_cast<int64_t>(values.size())) << key;
+    for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ(flat[static_cast<int64_t>(i)].item<double>(), values[i]) << key << "[" << i << "]";
+  }
+}
+
+}  // namespace
+
+TEST(Checkpoint, NnunetCheckpointGivesWeightsAndTrainer) {
+  const NnunetCheckpoint c = readNnunetCheckpoint(kFixtures / "tiny_nnunet_checkpoint.pth");
+  expectMatches(c.weights);
+  const json want = expected();
+  EXPECT_EQ(c.trainerName, want["trainer_name"]);
+  EXPECT_EQ(c.configuration, want["configuration"]);
+  EXPECT_EQ(c.mirroringAxes, want["mirroring_axes"].get<std::vector<int>>());
+  EXPECT_EQ(c.root->get("current_epoch")->as<int64_t>(), want["current_epoch"]);
+  // numpy float64 scalars are decoded; torch.device stays an opaque object.
+  EXPECT_EQ(c.root->get("_best_ema")->as<double>(), want["best_ema"].get<double>());
+  const PyRef device = c.root->get("init_args")->get("device");
+  ASSERT_TRUE(device->is<PyInstance>());
+  EXPECT_EQ(device->as<PyInstance>().type, "torch.device");
+}
+
+TEST(Checkpoint, ViewsShareTheirStorage) {
+  const NnunetCheckpoint c = readNnunetCheckpoint(kFixtures / "tiny_nnunet_checkpoint.pth");
+  const torch::Tensor& base = c.weights.at("shared.base");
+  EXPECT_EQ(c.weights.at("shared.rows").data_ptr<float>(), base.data_ptr<float>() + 6);
+  EXPECT_FALSE(c.weights.at("shared.strided").is_contiguous());
+}
+
+TEST(Checkpoint, SafetensorsGivesTheSameTensors) { expectMatches(readSafetensors(kFixtures / "tiny.safetensors")); }
+
+TEST(Checkpoint, BadFilesAreClearErrors) {
+  test::TempDir dir;
+  std::ifstream in(kFixtures / "tiny_nnunet_checkpoint.pth", std::ios::binary);
+  const std::string whole((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir / "cut.pth", std::ios::binary) << whole.substr(0, whole.size() / 2);
+  std::ofstream(dir / "text.pth") << "not a checkpoint";
+  std::ofstream(dir / "short.safetensors") << "abc";
+  std::ofstream(dir / "huge.safetensors", std::ios::binary) << std::string("\xff\xff\xff\xff\xff\xff\xff\x7f{}", 10);
+  for (const char* file : {"cut.pth", "text.pth", "missing.pth"}) {
+    try {
+      readNnunetCheckpoint(dir / file);
+      FAIL() << file;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Input);
+      EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+    }
+  }
+  for (const char* file : {"short.safetensors", "huge.safetensors"}) EXPECT_THROW(readSafetensors(dir / file), Error) << file;
+  // A safetensors file is not an nnU-Net checkpoint.
+  EXPECT_THROW(readNnunetCheckpoint(kFixtures / "tiny.safetensors"), Error);
+}
+
+TEST(Pickle, UnknownGlobalsAreNeverCalled) {
+  // protocol 2: os.system('touch ...') as REDUCE — must come back as an opaque object, nothing run.
+  const std::string marker = "/tmp/krait-pickle-must-not-exist";
+  std::string p = "\x80\x02" "cos\nsystem\n" "X";
+  const std::string cmd = "touch " + marker;
+  const uint32_t n = static_cast<uint32_t>(cmd.size());
+  p.append(reinterpret_cast<const char*>(&n), 4);
+  p += cmd + "\x85R.";
+  const PyRef v = unpickle(p, [](const PyTuple&) -> PyStorage { throw std::runtime_error("no storages"); });
+  ASSERT_TRUE(v->is<PyInstance>());
+  EXPECT_EQ(v->as<PyInstance>().type, "os.system");
+  EXPECT_FALSE(std::filesystem::exists(marker));
+}
+
+TEST(Pickle, MalformedStreamsThrow) {
+  const auto none = [](const PyTuple&) -> PyStorage { throw std::runtime_error("no storages"); };
+  EXPECT_THROW(unpickle("\x80\x02}", none), std::runtime_error);          // no STOP
+  EXPECT_THROW(unpickle("\x80\x02\xff.", none), std::runtime_error);      // unknown opcode
+  EXPECT_THROW(unpickle("\x80\x02h\x05.", none), std::runtime_error);     // memo key never set
+  EXPECT_THROW(unpickle("\x80\x02s.", none), std::runtime_error);         // stack underflow
+  EXPECT_EQ(unpickle("\x80\x02\x8a\x02\xff\x7f.", none)->as<int64_t>(), 32767);
+  EXPECT_EQ(unpickle("\x80\x02\x8a\x01\xff.", none)->as<int64_t>(), -1);
+}
