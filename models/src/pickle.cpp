@@ -150,7 +150,8 @@ PyRef Unpickler::call(const PyRef& callee, const PyRef& argsRef, std::size_t at)
       return args.at(0);
     if (name == "torch._tensor._rebuild_from_type_v2") return call(args.at(0), args.at(2), at);
     if (name == "_codecs.encode") return make(PyBytes{latin1(args.at(0)->as<std::string>())});
-    if (name == "numpy.core.multiarray.scalar" && args.size() == 2 && args[0]->is<PyInstance>() && args[1]->is<PyBytes>()) {
+    // numpy 1 and numpy 2 name the same function differently.
+    if ((name == "numpy.core.multiarray.scalar" || name == "numpy._core.multiarray.scalar") && args.size() == 2 && args[0]->is<PyInstance>() && args[1]->is<PyBytes>()) {
       // numpy scalars in nnU-Net's logging: float64 and int64 are decoded, others stay opaque.
       const auto& dtype = args[0]->as<PyInstance>();
       const std::string& raw = args[1]->as<PyBytes>().data;

@@ -17,13 +17,13 @@ namespace {
 
 const std::filesystem::path kFixtures = std::filesystem::path(KRAIT_FIXTURES) / "checkpoints";
 
-json expected() {
-  std::ifstream in(kFixtures / "expected.json");
+json expected(const std::string& tag) {
+  std::ifstream in(kFixtures / ("expected" + tag + ".json"));
   return json::parse(in);
 }
 
-void expectMatches(const StateDict& got) {
-  const json want = expected()["tensors"];
+void expectMatches(const StateDict& got, const std::string& tag) {
+  const json want = expected(tag)["tensors"];
   ASSERT_EQ(got.size(), want.size());
   for (const auto& [key, w] : want.items()) {
     ASSERT_TRUE(got.count(key)) << key;
@@ -45,29 +45,40 @@ void expectMatches(const StateDict& got) {
 
 }  // namespace
 
-TEST(Checkpoint, NnunetCheckpointGivesWeightsAndTrainer) {
-  const NnunetCheckpoint c = readNnunetCheckpoint(kFixtures / "tiny_nnunet_checkpoint.pth");
-  expectMatches(c.weights);
-  const json want = expected();
-  EXPECT_EQ(c.trainerName, want["trainer_name"]);
-  EXPECT_EQ(c.configuration, want["configuration"]);
+// "" was written by Debian's PyTorch 1.13 on the CPU; "_torch2_cuda" by PyTorch 2.11 from CUDA tensors, as a
+// trainer on a GPU saves them (storages located on cuda:0).
+class CheckpointVersions : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckpointVersions, NnunetCheckpointGivesWeightsAndTrainer) {
+  const std::string tag = GetParam();
+  const NnunetCheckpoint c = readNnunetCheckpoint(kFixtures / ("tiny_nnunet_checkpoint" + tag + ".pth"));
+  expectMatches(c.weights, tag);
+  const json want = expected(tag);
+  EXPECT_EQ(c.trainerName, want["trainer_name"].get<std::string>());
+  EXPECT_EQ(c.configuration, want["configuration"].get<std::string>());
   EXPECT_EQ(c.mirroringAxes, want["mirroring_axes"].get<std::vector<int>>());
-  EXPECT_EQ(c.root->get("current_epoch")->as<int64_t>(), want["current_epoch"]);
+  EXPECT_EQ(c.root->get("current_epoch")->as<int64_t>(), want["current_epoch"].get<int64_t>());
   // numpy float64 scalars are decoded; torch.device stays an opaque object.
   EXPECT_EQ(c.root->get("_best_ema")->as<double>(), want["best_ema"].get<double>());
   const PyRef device = c.root->get("init_args")->get("device");
   ASSERT_TRUE(device->is<PyInstance>());
   EXPECT_EQ(device->as<PyInstance>().type, "torch.device");
+  for (const auto& [key, t] : c.weights) EXPECT_TRUE(t.device().is_cpu()) << key;
 }
 
-TEST(Checkpoint, ViewsShareTheirStorage) {
+TEST_P(CheckpointVersions, SafetensorsGivesTheSameTensors) {
+  expectMatches(readSafetensors(kFixtures / ("tiny" + GetParam() + ".safetensors")), GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Writers, CheckpointVersions, ::testing::Values("", "_torch2_cuda"),
+                         [](const auto& param) { return param.param.empty() ? std::string("torch1_cpu") : param.param.substr(1); });
+
+TEST(Checkpoint, ViewsShareTheirStorage) {  // on the CPU, torch.save keeps views of one storage together
   const NnunetCheckpoint c = readNnunetCheckpoint(kFixtures / "tiny_nnunet_checkpoint.pth");
   const torch::Tensor& base = c.weights.at("shared.base");
   EXPECT_EQ(c.weights.at("shared.rows").data_ptr<float>(), base.data_ptr<float>() + 6);
   EXPECT_FALSE(c.weights.at("shared.strided").is_contiguous());
 }
-
-TEST(Checkpoint, SafetensorsGivesTheSameTensors) { expectMatches(readSafetensors(kFixtures / "tiny.safetensors")); }
 
 TEST(Checkpoint, BadFilesAreClearErrors) {
   test::TempDir dir;
