@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
+#include <bit>
 #include <stdexcept>
 #include <vector>
 
@@ -47,10 +47,7 @@ inline float vectorisableExp(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  return p * std::bit_cast<float>((static_cast<int32_t>(k) + 127) << 23);
 }
 
 // One (batch, channel) row over the whole sequence, given its final step sizes and gate. The state count
