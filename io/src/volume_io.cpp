@@ -24,10 +24,8 @@ Volume readVolume(const fs::path& path, const ReadOptions& options, std::vector<
     if (format == FileFormat::MetaImage) checkMetaImageComplete(path);
     return readItkVolume(path, format, notes);
   }
-  // DICOM, or a file with no telling name: DCMTK decides, and says why not.
+  // DICOM, or a file with no telling name: DCMTK decides, and scanDicom says why not.
   const DicomScan scan = scanDicom(path);
-  if (format == FileFormat::Unknown && scan.series.empty())
-    throw inputError(path.string(), "not a recognised image file (NIfTI, NRRD, MetaImage or DICOM)");
   return loadDicomSeries(selectSeries(scan, options.seriesUid, path), options.dicom, notes);
 }
 
