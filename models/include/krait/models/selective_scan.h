@@ -7,6 +7,9 @@
 // out[b,d,t] = (sum_n C[t,n] h[t,n] + D[d] u[b,d,t]) * silu(z[b,d,t]),
 //   h[t,n] = exp(dt A[d,n]) h[t-1,n] + dt B[t,n] u[b,d,t],  dt = softplus?(delta[b,d,t] + deltaBias[d]),
 // accumulated in fp32 whatever the input type; the output has u's type.
+// Any strides are accepted (e.g. delta and z as transposes of (batch, length, channels) projections, B and C
+// as transposes of (batch, length, state) slices, as Krait's Mamba layer passes them); the output is a
+// contiguous (batch, channels, length) tensor.
 #include <torch/types.h>
 
 namespace krait::models {
@@ -15,10 +18,29 @@ struct SelectiveScanInputs {
   torch::Tensor u, delta, A, B, C;
   torch::Tensor D, z, deltaBias;  // undefined tensors mean "absent"
   bool deltaSoftplus = false;
+  // Optional, CPU scan only: a contiguous fp32 (batch, channels, length) tensor, not overlapping the inputs, to
+  // write the result into and return (e.g. a buffer reused across calls: a fresh one costs page faults). Only
+  // with fp32 u. Undefined: a fresh tensor. selectiveScanReference ignores it.
+  torch::Tensor out;
 };
 
-// Dispatches on the inputs' device. CPU: parallel over batch x channels, sequential over the sequence.
+// The CPU kernels, by instruction set. Automatic picks the widest the running CPU supports; the others exist
+// so that tests can check every kernel the machine can run.
+enum class CpuScanKernel { Automatic, Avx512, Avx2, Generic };
+
+// Whether this CPU (and build) can run `kernel`; Automatic and Generic always can.
+bool cpuScanKernelSupported(CpuScanKernel kernel);
+// "avx512" (16 fp32 lanes), "avx2" (8) or "generic" (4, SSE2 or the target's baseline); Automatic names the
+// kernel it resolves to on this CPU.
+const char* cpuScanKernelName(CpuScanKernel kernel);
+
+// Dispatches on the inputs' device. CPU: parallel over batch x blocks of channels (one vector lane per
+// channel) on at::get_num_threads() threads, sequential over the sequence, no full-size temporaries. fp32
+// inputs are used in place; other floating types are converted to fp32 first. Fresh outputs come from a small
+// cache of freed scan outputs (it holds at most 128 MiB), so their memory is not newly faulted in each call.
 torch::Tensor selectiveScan(const SelectiveScanInputs& in);
+// The CPU scan with a given kernel; throws std::invalid_argument if this CPU cannot run it.
+torch::Tensor selectiveScan(const SelectiveScanInputs& in, CpuScanKernel kernel);
 
 // mamba_ssm's selective_scan_ref, one LibTorch op per timestep: the oracle for tests and the baseline that
 // the benchmark compares against.

@@ -1,0 +1,93 @@
+#pragma once
+// The PyTorch layers the official networks are built from, with PyTorch's parameter names ("weight", "bias")
+// so that a module tree registered with the official names loads an official state_dict by name. Spatial
+// dimensionality (1, 2 or 3) is a constructor argument instead of a class, as nnU-Net's conv_op is.
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include <vector>
+
+namespace krait::models {
+
+// Per-axis sizes: one value repeated over every axis, or one per axis.
+std::vector<int64_t> perAxis(const std::vector<int64_t>& values, int dims);
+
+struct ConvOptions {
+  int dims = 3;
+  int64_t in = 0, out = 0;
+  std::vector<int64_t> kernel{1}, stride{1}, padding{0};
+  int64_t groups = 1;
+  bool bias = true;
+  bool transposed = false;  // ConvTranspose (weight is (in, out / groups, *k)); only used with padding 0
+};
+
+class ConvImpl : public torch::nn::Module {
+ public:
+  explicit ConvImpl(ConvOptions options);
+  torch::Tensor forward(const torch::Tensor& x);
+  const ConvOptions& options() const { return options_; }
+
+ private:
+  ConvOptions options_;
+  torch::Tensor weight_, bias_;
+};
+TORCH_MODULE(Conv);
+
+// "same" padding for odd kernels, as nnU-Net and MONAI compute it: k // 2 per axis.
+ConvOptions convSame(int dims, int64_t in, int64_t out, const std::vector<int64_t>& kernel,
+                     const std::vector<int64_t>& stride = {1}, bool bias = true);
+
+class LinearImpl : public torch::nn::Module {
+ public:
+  LinearImpl(int64_t in, int64_t out, bool bias);
+  torch::Tensor forward(const torch::Tensor& x);
+  const torch::Tensor& weight() const { return weight_; }
+  const torch::Tensor& bias() const { return bias_; }
+
+ private:
+  torch::Tensor weight_, bias_;
+};
+TORCH_MODULE(Linear);
+
+// nn.LayerNorm over the last dimension, eps 1e-5.
+class LayerNormImpl : public torch::nn::Module {
+ public:
+  explicit LayerNormImpl(int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  int64_t channels_;
+  torch::Tensor weight_, bias_;
+};
+TORCH_MODULE(LayerNorm);
+
+// nn.InstanceNorm{2,3}d without running statistics (nnU-Net, MONAI), affine or not, eps 1e-5.
+class InstanceNormImpl : public torch::nn::Module {
+ public:
+  InstanceNormImpl(int64_t channels, bool affine);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::Tensor weight_, bias_;
+};
+TORCH_MODULE(InstanceNorm);
+
+// nn.GroupNorm(groups, channels), affine, eps 1e-5.
+class GroupNormImpl : public torch::nn::Module {
+ public:
+  GroupNormImpl(int64_t groups, int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  int64_t groups_;
+  torch::Tensor weight_, bias_;
+};
+TORCH_MODULE(GroupNorm);
+
+// A bare learnable tensor registered under `name` (skip_scale, A_log, ...).
+torch::Tensor registerTensor(torch::nn::Module& module, const std::string& name, std::vector<int64_t> shape);
+
+// Names for the numbered children of nn.Sequential / nn.ModuleList.
+inline std::string index(size_t i) { return std::to_string(i); }
+
+}  // namespace krait::models

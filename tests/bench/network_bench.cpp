@@ -1,0 +1,91 @@
+// network_bench [--threads N] [--repeats N] [NAME...]: CPU forward time of one tile for each network at
+// its usual patch size (the production plans of tests/fixtures/networks/production), with the time split
+// by operator kind, the convolution share ("floor": the time oneDNN needs for the convolutions alone) and
+// the process's peak memory. Weights are random: speed does not depend on their values.
+#include <sys/resource.h>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "krait/core/threads.h"
+#include "krait/models/network_factory.h"
+#include "op_timer.h"
+
+using namespace krait::models;
+
+namespace {
+
+const std::filesystem::path kProduction = std::filesystem::path(KRAIT_FIXTURES) / "networks" / "production";
+
+// Operator kinds as reported; everything unlisted is layout glue and elementwise work.
+std::string kindOf(const std::string& op) {
+  if (op.find("conv") != std::string::npos) return "conv";
+  if (op.find("selective_scan") != std::string::npos) return "scan";
+  if (op.find("norm") != std::string::npos) return "norm";
+  if (op == "aten::linear" || op == "aten::matmul" || op == "aten::mm" || op == "aten::bmm") return "linear";
+  return "other";
+}
+
+double peakRssGiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 0, repeats = 1;
+  std::vector<std::string> names;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::stoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::stoi(argv[++i]);
+    else names.emplace_back(argv[i]);
+  }
+  if (names.empty())
+    names = {"umamba_bot_3d", "umamba_enc_3d", "lightmunet_3d", "umamba_bot_2d", "umamba_enc_2d", "lightmunet_2d",
+             "swin_umamba", "swin_umamba_d"};
+  std::printf("threads %d, repeats %d\n", krait::configureThreads(threads), repeats);
+  std::printf("| network | patch | ms per tile | conv ms | scan ms | norm ms | linear ms | other ms | total / conv | scan share | peak RSS GiB |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::ifstream summaryFile(kProduction / "summary.json");
+  const auto summary = nlohmann::json::parse(summaryFile);
+  for (const auto& name : names) {
+    const auto& s = summary.at(name);
+    const auto plan = readConfigurationPlan(kProduction / (name + ".plans.json"), s.at("configuration").get<std::string>());
+    const auto dataset = readDatasetDescription(kProduction / (name + ".dataset.json"));
+    const auto net = buildNetwork(s.at("trainer_name").get<std::string>(), plan,
+                                  static_cast<int64_t>(dataset.channelNames.size()), dataset.numSegmentationHeads());
+    {
+      torch::NoGradGuard noGrad;
+      for (auto& p : net->parameters()) p.normal_(0.0, 0.02);
+    }
+    net->eval();
+    std::vector<int64_t> shape{1, static_cast<int64_t>(dataset.channelNames.size())};
+    shape.insert(shape.end(), plan.patchSize.begin(), plan.patchSize.end());
+    const torch::Tensor input = torch::randn(shape);
+    c10::InferenceMode guard;
+    net->forward(input);  // warm-up: oneDNN primitive creation, allocator
+    krait::bench::OpTimer timer;
+    const auto start = std::chrono::steady_clock::now();
+    for (int r = 0; r < repeats; ++r) net->forward(input);
+    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / repeats;
+    std::map<std::string, double> kinds;
+    for (const auto& [op, sec] : timer.seconds()) kinds[kindOf(op)] += sec / repeats;
+    std::string patch;
+    for (size_t a = 0; a < plan.patchSize.size(); ++a) {
+      if (a) patch += 'x';
+      patch += std::to_string(plan.patchSize[a]);
+    }
+    std::printf("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.1f%% | %.2f |\n", name.c_str(),
+                patch.c_str(), total * 1e3, kinds["conv"] * 1e3, kinds["scan"] * 1e3, kinds["norm"] * 1e3,
+                kinds["linear"] * 1e3, (total - kinds["conv"] - kinds["scan"] - kinds["norm"] - kinds["linear"]) * 1e3,
+                total / kinds["conv"], 100.0 * kinds["scan"] / total, peakRssGiB());
+    std::fflush(stdout);
+  }
+}
