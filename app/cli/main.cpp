@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "krait/core/error.h"
+#include "krait/core/memory.h"
 
 namespace {
 
@@ -22,6 +23,7 @@ void printUsage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  krait::keepFreedMemoryForReuse();
   const std::vector<std::string> all(argv + 1, argv + argc);
   if (all.empty() || all[0] == "--help" || all[0] == "-h" || all[0] == "help") {
     printUsage(all.empty() ? std::cerr : std::cout);

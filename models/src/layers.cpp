@@ -74,28 +74,24 @@ torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
   return torch::layer_norm(x, {channels_}, weight_, bias_, 1e-5);
 }
 
-InstanceNormImpl::InstanceNormImpl(int64_t channels, bool affine) {
+GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, bool affine) : groups_(groups) {
+  if (channels % groups != 0)
+    throw std::invalid_argument("GroupNorm: " + std::to_string(channels) + " channels do not split into " +
+                                std::to_string(groups) + " groups");
   if (affine) {
     weight_ = registerTensor(*this, "weight", {channels});
     bias_ = registerTensor(*this, "bias", {channels});
   }
 }
 
-torch::Tensor InstanceNormImpl::forward(const torch::Tensor& x) {
-  return torch::instance_norm(x, weight_, bias_, {}, {}, /*use_input_stats=*/true, 0.1, 1e-5,
-                              /*cudnn_enabled=*/false);
+torch::Tensor GroupNormImpl::forward(const torch::Tensor& x, double slope) {
+  torch::Tensor out = torch::empty_like(x, torch::MemoryFormat::Contiguous);
+  normalizeGroups(x, out, groups_, weight_, bias_, slope);
+  return out;
 }
 
-GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels) : groups_(groups) {
-  if (channels % groups != 0)
-    throw std::invalid_argument("GroupNorm: " + std::to_string(channels) + " channels do not split into " +
-                                std::to_string(groups) + " groups");
-  weight_ = registerTensor(*this, "weight", {channels});
-  bias_ = registerTensor(*this, "bias", {channels});
-}
-
-torch::Tensor GroupNormImpl::forward(const torch::Tensor& x) {
-  return torch::group_norm(x, groups_, weight_, bias_, 1e-5);
+void GroupNormImpl::normalizeInPlace(const torch::Tensor& x, double slope) {
+  normalizeGroups(x, x, groups_, weight_, bias_, slope);
 }
 
 torch::Tensor registerTensor(torch::nn::Module& module, const std::string& name, std::vector<int64_t> shape) {

@@ -67,8 +67,8 @@ class ResMambaBlockImpl : public torch::nn::Module {
     conv2_ = register_module("conv2", LightMambaLayer(channels, channels));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = conv1_->forward(torch::relu(norm1_->forward(x)));
-    y = conv2_->forward(torch::relu(norm2_->forward(y)));
+    torch::Tensor y = conv1_->forward(norm1_->forward(x, 0.0));
+    y = conv2_->forward(norm2_->forward(y, 0.0));
     return y + x;
   }
 
@@ -87,8 +87,9 @@ class ResUpBlockImpl : public torch::nn::Module {
     skipScale_ = registerTensor(*this, "skip_scale", {1});
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    const torch::Tensor y = conv_->forward(torch::relu(norm1_->forward(x))) + skipScale_ * x;
-    return torch::relu(norm2_->forward(y));
+    const torch::Tensor y = conv_->forward(norm1_->forward(x, 0.0)) + skipScale_ * x;
+    norm2_->normalizeInPlace(y, 0.0);
+    return y;
   }
 
  private:
@@ -155,7 +156,7 @@ class LightMUNet : public Network {
       x = upsample(upConvs_[i]->forward(x)) + down[down.size() - 2 - i];
       x = upBlocks_[i]->forward(x);
     }
-    return finalConv_->forward(torch::relu(finalNorm_->forward(x)));
+    return finalConv_->forward(finalNorm_->forward(x, 0.0));
   }
 
  private:

@@ -23,14 +23,11 @@ MambaImpl::MambaImpl(int64_t dModel, int64_t dState, int64_t dConv, int64_t expa
 }
 
 torch::Tensor MambaImpl::forward(const torch::Tensor& hidden) {
-  const int64_t length = hidden.size(1);
   const torch::Tensor xz = inProj_->forward(hidden);  // (B, L, 2 d_inner): x first, then the gate z
-  // Causal depthwise convolution: padding K-1 on both sides, keep the first L outputs.
-  torch::Tensor x = xz.narrow(2, 0, dInner_).transpose(1, 2);
-  x = torch::silu(conv1d_->forward(x).narrow(2, 0, length));  // (B, d_inner, L)
-  const torch::Tensor xDbl = xProj_->forward(x.transpose(1, 2));  // (B, L, R + 2N)
+  const torch::Tensor x = causalConv1dSilu(xz.narrow(2, 0, dInner_), *conv1d_);  // (B, L, d_inner)
+  const torch::Tensor xDbl = xProj_->forward(x);                                  // (B, L, R + 2N)
   SelectiveScanInputs scan;
-  scan.u = x;
+  scan.u = x.transpose(1, 2);
   // The bias enters as the scan's delta_bias (added before the softplus), as mamba_ssm passes it.
   scan.delta = torch::matmul(xDbl.narrow(2, 0, dtRank_), dtProj_->weight().t()).transpose(1, 2);
   scan.B = xDbl.narrow(2, dtRank_, dState_).transpose(1, 2);

@@ -26,15 +26,17 @@ class UnetResBlockImpl : public torch::nn::Module {
     if (in != out) monaiConv(*this, "conv3", conv3_, convSame(2, in, out, {1}, {1}, false));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = torch::leaky_relu(instanceNorm(conv1_->forward(x)), 0.01);
+    torch::Tensor y = instanceNorm(conv1_->forward(x), 0.01);
     y = instanceNorm(conv2_->forward(y));
     y += conv3_ ? instanceNorm(conv3_->forward(x)) : x;
     return torch::leaky_relu_(y, 0.01);
   }
 
  private:
-  static torch::Tensor instanceNorm(const torch::Tensor& x) {
-    return torch::instance_norm(x, {}, {}, {}, {}, true, 0.1, 1e-5, false);
+  // x: a convolution's fresh output, normalised in place.
+  static torch::Tensor instanceNorm(const torch::Tensor& x, double slope = 1.0) {
+    normalizeGroups(x, x, x.size(1), {}, {}, slope);
+    return x;
   }
   Conv conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
 };

@@ -11,7 +11,9 @@ namespace krait::models {
 
 namespace {
 
-void leakyRelu(torch::Tensor& x) { torch::leaky_relu_(x, 0.01); }
+constexpr double kSlope = 0.01;  // nnU-Net's LeakyReLU
+
+void leakyRelu(torch::Tensor& x) { torch::leaky_relu_(x, kSlope); }
 
 // BasicResBlock (U-Mamba net files): two convs with a strided 1x1 projection as the residual.
 class BasicResBlockImpl : public torch::nn::Module {
@@ -25,9 +27,10 @@ class BasicResBlockImpl : public torch::nn::Module {
     conv3_ = register_module("conv3", Conv(convSame(dims, in, out, {1}, stride)));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = norm1_->forward(conv1_->forward(x));
-    leakyRelu(y);
-    y = norm2_->forward(conv2_->forward(y));
+    torch::Tensor y = conv1_->forward(x);
+    norm1_->normalizeInPlace(y, kSlope);
+    y = conv2_->forward(y);
+    norm2_->normalizeInPlace(y);
     y += conv3_->forward(x);
     leakyRelu(y);
     return y;
@@ -46,7 +49,11 @@ class ConvNormImpl : public torch::nn::Module {
     conv_ = register_module("conv", Conv(convSame(dims, channels, channels, kernel)));
     norm_ = register_module("norm", InstanceNorm(channels, true));
   }
-  torch::Tensor forward(const torch::Tensor& x) { return norm_->forward(conv_->forward(x)); }
+  torch::Tensor forward(const torch::Tensor& x, double slope) {
+    torch::Tensor y = conv_->forward(x);
+    norm_->normalizeInPlace(y, slope);
+    return y;
+  }
 
  private:
   Conv conv_{nullptr};
@@ -62,9 +69,8 @@ class BasicBlockDImpl : public torch::nn::Module {
     conv2_ = register_module("conv2", ConvNorm(dims, channels, kernel));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = conv1_->forward(x);
-    leakyRelu(y);
-    y = conv2_->forward(y);
+    torch::Tensor y = conv1_->forward(x, kSlope);
+    y = conv2_->forward(y, 1.0);
     y += x;
     leakyRelu(y);
     return y;
@@ -106,18 +112,19 @@ class UMambaLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(UMambaLayer);
 
-// Nearest-neighbour upsampling by the stage's stride, then a 1x1 convolution.
+// Nearest-neighbour upsampling by the stage's stride, then a 1x1 convolution. The convolution acts on each voxel
+// alone, so it runs first, on the scale-product (4x in 2D, 8x in 3D) fewer voxels before the copy: the same
+// values for a fraction of the work.
 class UpsampleLayerImpl : public torch::nn::Module {
  public:
   UpsampleLayerImpl(int dims, int64_t in, int64_t out, std::vector<int64_t> scale) : scale_(std::move(scale)) {
     conv_ = register_module("conv", Conv(convSame(dims, in, out, {1})));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    // Integer scales: nearest interpolation repeats every voxel scale times along its axis.
-    torch::Tensor y = x;
-    for (size_t a = 0; a < scale_.size(); ++a)
-      if (scale_[a] > 1) y = y.repeat_interleave(scale_[a], static_cast<int64_t>(a) + 2);
-    return conv_->forward(y);
+    const torch::Tensor y = conv_->forward(x);
+    std::vector<int64_t> size;
+    for (size_t a = 0; a < scale_.size(); ++a) size.push_back(y.size(static_cast<int64_t>(a) + 2) * scale_[a]);
+    return size.size() == 3 ? torch::upsample_nearest3d(y, size) : torch::upsample_nearest2d(y, size);
   }
 
  private:

@@ -1,4 +1,4 @@
-// network_bench [--threads N] [--repeats N] [NAME...]: CPU forward time of one tile for each network at
+// network_bench [--threads N] [--repeats N] [--ops] [NAME...]: CPU forward time of one tile for each network at
 // its usual patch size (the production plans of tests/fixtures/networks/production), with the time split
 // by operator kind, the convolution share ("floor": the time oneDNN needs for the convolutions alone) and
 // the process's peak memory. Weights are random: speed does not depend on their values.
@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "krait/core/memory.h"
 #include "krait/core/threads.h"
 #include "krait/models/network_factory.h"
 #include "op_timer.h"
@@ -22,37 +23,42 @@ namespace {
 
 const std::filesystem::path kProduction = std::filesystem::path(KRAIT_FIXTURES) / "networks" / "production";
 
-// Operator kinds as reported; everything unlisted is layout glue and elementwise work.
+// Operator kinds as reported. "conv" is the dense convolutions oneDNN runs (the floor of the target),
+// "linear" the matrix products (OpenBLAS); everything unlisted, Mamba's causal conv1d + SiLU included, is glue.
 std::string kindOf(const std::string& op) {
-  if (op.find("conv") != std::string::npos) return "conv";
+  if (op == "aten::conv2d" || op == "aten::conv3d" || op.rfind("aten::conv_transpose", 0) == 0) return "conv";
   if (op.find("selective_scan") != std::string::npos) return "scan";
   if (op.find("norm") != std::string::npos) return "norm";
   if (op == "aten::linear" || op == "aten::matmul" || op == "aten::mm" || op == "aten::bmm") return "linear";
   return "other";
 }
 
-double peakRssGiB() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);
+rusage usage() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   int threads = 0, repeats = 1;
+  bool ops = false;
   std::vector<std::string> names;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::stoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::stoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--ops")) ops = true;
     else names.emplace_back(argv[i]);
   }
   if (names.empty())
     names = {"umamba_bot_3d", "umamba_enc_3d", "lightmunet_3d", "umamba_bot_2d", "umamba_enc_2d", "lightmunet_2d",
              "swin_umamba", "swin_umamba_d"};
+  krait::keepFreedMemoryForReuse();
   std::printf("threads %d, repeats %d\n", krait::configureThreads(threads), repeats);
-  std::printf("| network | patch | ms per tile | conv ms | scan ms | norm ms | linear ms | other ms | total / conv | scan share | peak RSS GiB |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| network | patch | ms per tile | conv ms | linear ms | scan ms | norm ms | other ms | total / conv "
+              "| total / (conv + linear) | scan share | page faults | peak RSS GiB |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   std::ifstream summaryFile(kProduction / "summary.json");
   const auto summary = nlohmann::json::parse(summaryFile);
   for (const auto& name : names) {
@@ -72,9 +78,11 @@ int main(int argc, char** argv) {
     c10::InferenceMode guard;
     net->forward(input);  // warm-up: oneDNN primitive creation, allocator
     krait::bench::OpTimer timer;
+    const long faultsBefore = usage().ru_minflt;
     const auto start = std::chrono::steady_clock::now();
     for (int r = 0; r < repeats; ++r) net->forward(input);
     const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / repeats;
+    const long faults = (usage().ru_minflt - faultsBefore) / repeats;
     std::map<std::string, double> kinds;
     for (const auto& [op, sec] : timer.seconds()) kinds[kindOf(op)] += sec / repeats;
     std::string patch;
@@ -82,10 +90,14 @@ int main(int argc, char** argv) {
       if (a) patch += 'x';
       patch += std::to_string(plan.patchSize[a]);
     }
-    std::printf("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.1f%% | %.2f |\n", name.c_str(),
-                patch.c_str(), total * 1e3, kinds["conv"] * 1e3, kinds["scan"] * 1e3, kinds["norm"] * 1e3,
-                kinds["linear"] * 1e3, (total - kinds["conv"] - kinds["scan"] - kinds["norm"] - kinds["linear"]) * 1e3,
-                total / kinds["conv"], 100.0 * kinds["scan"] / total, peakRssGiB());
+    const double conv = kinds["conv"], linear = kinds["linear"], scan = kinds["scan"], norm = kinds["norm"];
+    std::printf("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f%% | %ld | %.2f |\n", name.c_str(),
+                patch.c_str(), total * 1e3, conv * 1e3, linear * 1e3, scan * 1e3, norm * 1e3,
+                (total - conv - linear - scan - norm) * 1e3, total / conv, total / (conv + linear),
+                100.0 * scan / total, faults, static_cast<double>(usage().ru_maxrss) / (1024.0 * 1024.0));
+    if (ops)  // every top-level operator over 1% of the tile, for finding where "other" goes
+      for (const auto& [op, sec] : timer.seconds())
+        if (sec / repeats > 0.01 * total) std::printf("    %-40s %8.1f ms\n", op.c_str(), sec / repeats * 1e3);
     std::fflush(stdout);
   }
 }

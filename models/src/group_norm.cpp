@@ -1,0 +1,98 @@
+#include <ATen/Parallel.h>
+#include <ATen/record_function.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "krait/models/layers.h"
+
+namespace krait::models {
+
+namespace {
+
+constexpr double kEps = 1e-5;
+
+struct Moments {
+  double mean, variance;
+};
+
+// One pass, in double, over the values shifted by the first one: the shift keeps E[d^2] - E[d]^2 free of the
+// cancellation that a large offset would cause. Blocks keep each vectorised partial sum short.
+Moments moments(const float* p, int64_t n) {
+  constexpr int64_t kBlock = 4096;
+  const float shift = p[0];
+  double sum = 0, squares = 0;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t end = std::min(n, start + kBlock);
+    double s = 0, q = 0;
+#pragma omp simd reduction(+ : s, q)
+    for (int64_t i = start; i < end; ++i) {
+      const double d = p[i] - shift;
+      s += d;
+      q += d * d;
+    }
+    sum += s;
+    squares += q;
+  }
+  const double m = sum / static_cast<double>(n);
+  return {shift + m, std::max(0.0, squares / static_cast<double>(n) - m * m)};
+}
+
+// The mean enters as a float pair (hi + lo = the double mean): x - hi is exact for values near the mean, so an
+// offset far larger than the spread costs no precision, as x * scale + shift in float would.
+void normalizeActivate(const float* in, float* out, int64_t n, float hi, float lo, float scale, float bias,
+                       float slope) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float y = ((in[i] - hi) - lo) * scale + bias;
+    out[i] = std::max(y, 0.0f) + slope * std::min(y, 0.0f);  // leaky ReLU without a branch, so it vectorises
+  }
+}
+
+// A pass for the statistics and one that writes, per group.
+void fusedCpu(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
+              const torch::Tensor& bias, double slope) {
+  const int64_t channels = x.size(1), perGroup = channels / groups, spatial = x.numel() / (x.size(0) * channels);
+  const int64_t units = x.size(0) * groups, groupSize = perGroup * spatial;
+  const float* src = x.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  const float* w = weight.defined() ? weight.data_ptr<float>() : nullptr;
+  const float* b = bias.defined() ? bias.data_ptr<float>() : nullptr;
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(groupSize, 1));
+  at::parallel_for(0, units, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t u = begin; u < end; ++u) {
+      const float* p = src + u * groupSize;
+      const auto [mean, variance] = moments(p, groupSize);
+      const float rstd = static_cast<float>(1.0 / std::sqrt(variance + kEps));
+      const float hi = static_cast<float>(mean), lo = static_cast<float>(mean - hi);
+      const int64_t firstChannel = (u % groups) * perGroup;
+      for (int64_t c = 0; c < perGroup; ++c) {
+        const int64_t channel = firstChannel + c;
+        const float scale = rstd * (w ? w[channel] : 1.0f);
+        normalizeActivate(p + c * spatial, dst + u * groupSize + c * spatial, spatial, hi, lo, scale,
+                          b ? b[channel] : 0.0f, static_cast<float>(slope));
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void normalizeGroups(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
+                     const torch::Tensor& bias, double slope) {
+  RECORD_USER_SCOPE("krait::group_norm");
+  if (x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && x.dim() >= 3) {
+    const torch::Tensor input = x.contiguous();
+    if (out.is_contiguous()) return fusedCpu(input, out, groups, weight, bias, slope);
+    const torch::Tensor result = torch::empty_like(input);
+    fusedCpu(input, result, groups, weight, bias, slope);
+    out.copy_(result);
+    return;
+  }
+  torch::Tensor y = torch::group_norm(x, groups, weight, bias, kEps);
+  if (slope != 1.0) torch::leaky_relu_(y, slope);
+  out.copy_(y);
+}
+
+}  // namespace krait::models

@@ -1,0 +1,77 @@
+// The fused CPU kernels against the LibTorch ops they replace.
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include "krait/models/layers.h"
+#include "krait/models/mamba.h"
+#include "network_support.h"
+
+using namespace krait::models;
+using krait::test::relativeError;
+
+namespace {
+
+torch::Tensor reference(const torch::Tensor& x, int64_t groups, const torch::Tensor& w, const torch::Tensor& b,
+                        double slope) {
+  const torch::Tensor y = torch::group_norm(x.to(torch::kFloat64), groups, w.defined() ? w.to(torch::kFloat64) : w,
+                                            b.defined() ? b.to(torch::kFloat64) : b, 1e-5);
+  return torch::leaky_relu(y, slope);
+}
+
+TEST(NormalizeGroups, MatchesGroupNormThenLeakyRelu) {
+  torch::manual_seed(3);
+  c10::InferenceMode guard;
+  // A large offset with a small spread: statistics computed naively in float would lose the spread.
+  const torch::Tensor x = 1000.0 + 0.05 * torch::randn({2, 16, 5, 33, 34});
+  const torch::Tensor w = torch::randn({16}), b = torch::randn({16});
+  for (const int64_t groups : {16, 8, 1}) {
+    for (const double slope : {0.0, 0.01, 1.0}) {
+      torch::Tensor out = torch::empty_like(x);
+      normalizeGroups(x, out, groups, w, b, slope);
+      EXPECT_LT(relativeError(out, reference(x, groups, w, b, slope)), 1e-5) << groups << " groups, slope " << slope;
+    }
+  }
+  torch::Tensor inPlace = x.clone();
+  normalizeGroups(inPlace, inPlace, 16, {}, {}, 0.01);  // instance norm without affine, in place
+  EXPECT_LT(relativeError(inPlace, reference(x, 16, {}, {}, 0.01)), 1e-5);
+  // Strided input and output.
+  const torch::Tensor strided = x.transpose(3, 4);
+  torch::Tensor out = torch::empty(strided.sizes()).transpose(1, 2).contiguous().transpose(1, 2);
+  normalizeGroups(strided, out, 8, w, b, 0.0);
+  EXPECT_LT(relativeError(out, reference(strided, 8, w, b, 0.0)), 1e-5);
+  // Other types go through LibTorch.
+  const torch::Tensor x64 = x.to(torch::kFloat64);
+  torch::Tensor out64 = torch::empty_like(x64);
+  normalizeGroups(x64, out64, 8, w.to(torch::kFloat64), b.to(torch::kFloat64), 0.01);
+  EXPECT_LT(relativeError(out64, reference(x, 8, w, b, 0.01)), 1e-9);
+}
+
+TEST(CausalConv1dSilu, MatchesPaddedConv1dThenSilu) {
+  torch::manual_seed(4);
+  c10::InferenceMode guard;
+  ConvOptions o;
+  o.dims = 1;
+  o.in = o.out = o.groups = 24;
+  o.kernel = {4};
+  o.padding = {3};
+  Conv conv(o);
+  conv->weight().copy_(torch::randn({24, 1, 4}));
+  conv->bias().copy_(torch::randn({24}));
+  // Channels-last tokens taken from a wider projection, as Mamba's in_proj output is; values up to +-100
+  // reach the range where e^-x must be clamped.
+  const torch::Tensor xz = 30.0 * torch::randn({2, 37, 48});
+  const torch::Tensor x = xz.narrow(2, 0, 24);
+  const torch::Tensor got = causalConv1dSilu(x, *conv);
+  const torch::Tensor conv1d = torch::conv1d(x.transpose(1, 2).to(torch::kFloat64), conv->weight().to(torch::kFloat64),
+                                             conv->bias().to(torch::kFloat64), 1, 3, 1, 24);
+  const torch::Tensor want = torch::silu(conv1d.narrow(2, 0, 37)).transpose(1, 2);
+  ASSERT_EQ(got.sizes(), want.sizes());
+  EXPECT_LT(relativeError(got, want), 1e-6);
+  EXPECT_TRUE(torch::isfinite(got).all().item<bool>());
+  // A tensor whose channels are not adjacent goes through LibTorch and agrees.
+  const torch::Tensor transposed = x.transpose(1, 2).contiguous().transpose(1, 2);
+  EXPECT_LT(relativeError(causalConv1dSilu(transposed, *conv), want), 1e-6);
+}
+
+}  // namespace
