@@ -4,11 +4,6 @@
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
-#include <climits>
 #include <cstddef>
 #include <map>
 #include <mutex>
@@ -92,14 +87,7 @@ class CachingCpuAllocator final : public c10::Allocator {
 
 void keepFreedMemoryForReuse() {
   static std::once_flag once;
-  std::call_once(once, [] {
-#if defined(__GLIBC__)
-    // For the allocations below the cache's threshold and those of other libraries (OpenBLAS, oneDNN).
-    mallopt(M_MMAP_MAX, 0);
-    mallopt(M_TRIM_THRESHOLD, INT_MAX);
-#endif
-    c10::SetCPUAllocator(&CachingCpuAllocator::instance(), /*priority=*/1);
-  });
+  std::call_once(once, [] { c10::SetCPUAllocator(&CachingCpuAllocator::instance(), /*priority=*/1); });
 }
 
 }  // namespace krait
