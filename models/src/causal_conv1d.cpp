@@ -70,7 +70,7 @@ void causalConvCpu(const at::Tensor& x, const at::Tensor& tapsFirst, const at::T
 
 }  // namespace
 
-torch::Tensor causalConv1dSilu(const torch::Tensor& x, const ConvImpl& conv) {
+torch::Tensor causalConv1dSilu(const torch::Tensor& x, ConvImpl& conv) {
   RECORD_USER_SCOPE("krait::causal_conv1d_silu");
   const int64_t length = x.size(1), channels = x.size(2), taps = conv.weight().size(2);
   if (x.device().is_cpu() && x.scalar_type() == at::kFloat && x.stride(2) == 1) {
@@ -78,8 +78,7 @@ torch::Tensor causalConv1dSilu(const torch::Tensor& x, const ConvImpl& conv) {
     causalConvCpu(x, conv.weight().reshape({channels, taps}).t().contiguous(), conv.bias(), out);
     return out;
   }
-  const torch::Tensor y = at::conv1d(x.transpose(1, 2), conv.weight(), conv.bias(), 1, taps - 1, 1, channels);
-  return at::silu(y.narrow(2, 0, length)).transpose(1, 2);
+  return at::silu(conv.forward(x.transpose(1, 2)).narrow(2, 0, length)).transpose(1, 2);
 }
 
 }  // namespace krait::models

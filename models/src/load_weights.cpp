@@ -4,6 +4,7 @@
 
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "krait/core/error.h"
 
@@ -32,10 +33,10 @@ void listSection(std::ostringstream& out, const char* title, const std::vector<s
 void loadWeights(Network& network, const StateDict& weights, const std::string& source) {
   auto params = network.named_parameters();
   std::unordered_map<std::string, std::vector<std::string>> aliasesOf;
-  std::unordered_map<std::string, bool> isAlias;
+  std::unordered_set<std::string> aliasKeys;
   for (const auto& a : network.keyAliases()) {
     aliasesOf[a.canonical].push_back(a.alias);
-    isAlias[a.alias] = true;
+    aliasKeys.insert(a.alias);
   }
 
   std::vector<std::string> missing, unexpected, mismatched, inconsistent;
@@ -67,7 +68,7 @@ void loadWeights(Network& network, const StateDict& weights, const std::string& 
       copies.emplace_back(p.value(), *found);
   }
   for (const auto& [key, tensor] : weights)
-    if (!params.contains(key) && !isAlias.count(key)) unexpected.push_back(key + " " + shapeText(tensor.sizes()));
+    if (!params.contains(key) && !aliasKeys.count(key)) unexpected.push_back(key + " " + shapeText(tensor.sizes()));
 
   if (!missing.empty() || !unexpected.empty() || !mismatched.empty() || !inconsistent.empty()) {
     std::ostringstream out;

@@ -23,6 +23,6 @@ TORCH_MODULE(Mamba);
 // channels-last tokens: x (batch, L, channels) -> (batch, L, channels). `conv` is the layer's 1D depthwise Conv.
 // LibTorch 1.13 runs this depthwise conv1d through a generic path at ~0.1 GFLOP/s, a quarter of LightM-UNet's
 // CPU time; the CPU fp32 kernel here reads each token's K neighbours once, vectorised over channels.
-torch::Tensor causalConv1dSilu(const torch::Tensor& x, const ConvImpl& conv);
+torch::Tensor causalConv1dSilu(const torch::Tensor& x, ConvImpl& conv);
 
 }  // namespace krait::models
