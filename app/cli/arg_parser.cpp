@@ -44,12 +44,32 @@ void ArgParser::parse(const std::vector<std::string>& args) {
       value = args[++i];
     }
     values_[arg] = value;
+    repeated_[arg].push_back(value);
   }
 }
 
 std::string ArgParser::value(const std::string& name, const std::string& fallback) const {
   const auto it = values_.find(name);
   return it == values_.end() ? fallback : it->second;
+}
+
+std::vector<std::string> ArgParser::values(const std::string& name) const {
+  const auto it = repeated_.find(name);
+  return it == repeated_.end() ? std::vector<std::string>{} : it->second;
+}
+
+double ArgParser::doubleValue(const std::string& name, double fallback) const {
+  if (!has(name)) return fallback;
+  const std::string v = value(name);
+  std::size_t used = 0;
+  double x = 0.0;
+  try {
+    x = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty()) throw Error(ErrorKind::Usage, "option " + name + " needs a number, not '" + v + "'");
+  return x;
 }
 
 int ArgParser::intValue(const std::string& name, int fallback) const {

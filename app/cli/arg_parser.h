@@ -21,6 +21,9 @@ class ArgParser {
   void parse(const std::vector<std::string>& args);
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   std::string value(const std::string& name, const std::string& fallback = "") const;
+  // Every value of an option given several times, in command-line order.
+  std::vector<std::string> values(const std::string& name) const;
+  double doubleValue(const std::string& name, double fallback) const;
   int intValue(const std::string& name, int fallback) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
   std::string help() const;
@@ -32,6 +35,7 @@ class ArgParser {
   std::string summary_;
   std::vector<OptionSpec> options_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> repeated_;
   std::vector<std::string> positionals_;
 };
 

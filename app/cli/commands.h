@@ -13,10 +13,12 @@ struct Command {
 };
 
 int runInfo(const std::vector<std::string>& args);
+int runSegment(const std::vector<std::string>& args);
 
 inline const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       {"info", "describe images and DICOM series: size, spacing, origin, orientation, values", runInfo},
+      {"segment", "segment an image with an nnU-Net model (U-Mamba, LightM-UNet, Swin-UMamba)", runSegment},
   };
   return all;
 }

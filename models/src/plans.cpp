@@ -1,30 +1,10 @@
 #include "krait/models/plans.h"
 
-#include <nlohmann/json.hpp>
-
-#include <fstream>
-
-#include "krait/core/error.h"
-
-namespace fs = std::filesystem;
-using nlohmann::json;
+#include "json_fields.h"
 
 namespace krait::models {
 
-namespace {
-
-json readJson(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw inputError(path.string(), "cannot open");
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw inputError(path.string(), std::string("not valid JSON: ") + e.what());
-  }
-}
-
-// A configuration with `inherits_from` is its parent's fields overridden by its own.
-json resolveConfiguration(const json& configurations, const std::string& name, const fs::path& path, int depth = 0) {
+json resolveConfiguration(const json& configurations, const std::string& name, const fs::path& path, int depth) {
   if (!configurations.contains(name)) {
     std::string known;
     for (const auto& [key, value] : configurations.items()) known += (known.empty() ? "" : ", ") + key;
@@ -38,18 +18,6 @@ json resolveConfiguration(const json& configurations, const std::string& name, c
   merged.erase("inherits_from");
   return merged;
 }
-
-template <typename T>
-T field(const json& object, const char* key, const fs::path& path, const std::string& where) {
-  if (!object.contains(key)) throw inputError(path.string(), where + " has no '" + key + "'");
-  try {
-    return object.at(key).get<T>();
-  } catch (const json::exception&) {
-    throw inputError(path.string(), where + ": '" + key + "' has an unexpected type");
-  }
-}
-
-}  // namespace
 
 ConfigurationPlan readConfigurationPlan(const fs::path& plansJson, const std::string& configuration) {
   const json plans = readJson(plansJson);
@@ -91,9 +59,9 @@ ConfigurationPlan readConfigurationPlan(const fs::path& plansJson, const std::st
 }
 
 DatasetDescription readDatasetDescription(const fs::path& datasetJson) {
-  const json d = readJson(datasetJson);
+  const nlohmann::ordered_json d = readOrderedJson(datasetJson);
   DatasetDescription out;
-  const json channels = d.contains("channel_names") ? d.at("channel_names") : d.contains("modality") ? d.at("modality") : json();
+  const nlohmann::ordered_json channels = d.contains("channel_names") ? d.at("channel_names") : d.contains("modality") ? d.at("modality") : nlohmann::ordered_json();
   if (!channels.is_object() || channels.empty()) throw inputError(datasetJson.string(), "no 'channel_names'");
   for (size_t i = 0; i < channels.size(); ++i) {
     const std::string key = std::to_string(i);

@@ -26,7 +26,7 @@ torch::Tensor readNpy(const std::filesystem::path& path) {
   std::string header(headerLength, '\0');
   in.read(header.data(), headerLength);
   std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr':\s*'([<|>][fi][48])')")))
+  if (!std::regex_search(header, m, std::regex(R"('descr':\s*'([<|>](?:[fi][48]|[ub]1))')")))
     throw std::runtime_error(path.string() + ": no dtype in header");
   const std::string descr = m[1];
   if (std::regex_search(header, std::regex(R"('fortran_order':\s*True)")))
@@ -42,6 +42,8 @@ torch::Tensor readNpy(const std::filesystem::path& path) {
                                  : descr == "<f8" ? torch::kFloat64
                                  : descr == "<i8" ? torch::kInt64
                                  : descr == "<i4" ? torch::kInt32
+                                 : descr == "|u1" ? torch::kUInt8
+                                 : descr == "|b1" ? torch::kBool
                                                   : throw std::runtime_error(path.string() + ": dtype " + descr);
   torch::Tensor t = torch::empty(shape, type);
   in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));

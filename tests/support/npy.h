@@ -1,5 +1,5 @@
 #pragma once
-// Reads the little-endian, C-order float32 / float64 .npy files that the fixture scripts write with numpy.
+// Reads the little-endian, C-order .npy files (float32/64, int32/64, uint8, bool) that the fixture scripts write with numpy.
 #include <torch/types.h>
 
 #include <filesystem>

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "krait/core/inference_plan.h"
+
 namespace krait::models {
 
 struct ConfigurationPlan {
@@ -36,5 +38,10 @@ struct DatasetDescription {
 // Throw Error(Input) naming the file for unreadable JSON, an unknown configuration or missing fields.
 ConfigurationPlan readConfigurationPlan(const std::filesystem::path& plansJson, const std::string& configuration);
 DatasetDescription readDatasetDescription(const std::filesystem::path& datasetJson);
+
+// What the pipeline needs from plans.json and dataset.json for one configuration (mirror axes left empty:
+// they come from the checkpoint). Throws Error(Input) naming the file and field.
+InferencePlan readInferencePlan(const std::filesystem::path& plansJson, const std::filesystem::path& datasetJson,
+                                const std::string& configuration);
 
 }  // namespace krait::models

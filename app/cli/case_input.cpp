@@ -1,0 +1,73 @@
+#include "case_input.h"
+
+#include <cstdio>
+
+#include "krait/core/error.h"
+#include "krait/core/volume_tensor.h"
+
+namespace fs = std::filesystem;
+
+namespace krait::cli {
+namespace {
+
+// "<case>_0000" + extension (".nii.gz" counts as one), or an empty stem when the name has no channel suffix.
+std::pair<std::string, std::string> splitChannelName(const fs::path& path) {
+  std::string name = path.filename().string();
+  std::string ext;
+  for (const char* e : {".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd"}) {
+    const std::string s = e;
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      ext = s;
+      name.resize(name.size() - s.size());
+      break;
+    }
+  }
+  if (ext.empty() || name.size() < 5 || name.compare(name.size() - 5, 5, "_0000") != 0) return {"", ""};
+  return {name.substr(0, name.size() - 5), ext};
+}
+
+}  // namespace
+
+std::vector<fs::path> channelFiles(const std::vector<std::string>& inputs, int64_t channels) {
+  if (inputs.empty()) throw Error(ErrorKind::Usage, "no input: give -i IMAGE (or one -i per channel)");
+  std::vector<fs::path> files(inputs.begin(), inputs.end());
+  if (files.size() != 1 || channels == 1) return files;
+  const auto [stem, ext] = splitChannelName(files[0]);
+  if (stem.empty()) return files;  // one multi-channel file, or the count check in readCase says why not
+  for (int64_t c = 1; c < channels; ++c) {
+    char suffix[8];
+    std::snprintf(suffix, sizeof suffix, "_%04d", static_cast<int>(c));
+    const fs::path next = files[0].parent_path() / (stem + suffix + ext);
+    if (!fs::exists(next))
+      throw inputError(next.string(), "missing channel file: the model expects " + std::to_string(channels) +
+                                          " channels (" + stem + "_0000" + ext + " ... _" +
+                                          std::string(suffix + 1) + ext + ")");
+    files.push_back(next);
+  }
+  return files;
+}
+
+CaseInput readCase(const std::vector<fs::path>& files, int64_t channels, const io::ReadOptions& options) {
+  CaseInput c;
+  c.files = files;
+  std::vector<torch::Tensor> parts;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const Volume v = io::readVolume(files[i], options);
+    if (i == 0) {
+      c.geometry = v.geometry();
+    } else if (!v.geometry().sameAs(c.geometry, 1e-4)) {
+      throw inputError(files[i].string(), "channel " + std::to_string(i) + " lies on another grid (size, spacing, origin or "
+                                          "direction) than " + files[0].string());
+    }
+    parts.push_back(toTensor(v).to(torch::kFloat));
+  }
+  c.image = torch::cat(parts, 0);
+  if (c.image.size(0) != channels)
+    throw inputError(files[0].string(), "the model expects " + std::to_string(channels) + " channel(s), the input has " +
+                                            std::to_string(c.image.size(0)));
+  const Vec3& s = c.geometry.spacing;
+  c.spacing = {s[2], s[1], s[0]};
+  return c;
+}
+
+}  // namespace krait::cli

@@ -1,0 +1,117 @@
+#include "segmentation_report.h"
+
+#include <sys/resource.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "krait/core/error.h"
+
+using nlohmann::json;
+
+namespace krait::cli {
+namespace {
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+double peakResidentGiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);
+}
+
+}  // namespace
+
+torch::Device parseDevice(const std::string& text) {
+  if (text == "cpu") return torch::kCPU;
+  if (text.rfind("cuda", 0) != 0)
+    throw Error(ErrorKind::Usage, "--device must be cpu, cuda or cuda:N, not '" + text + "'");
+  if (!torch::cuda::is_available())
+    throw Error(ErrorKind::Input, "--device " + text + ": no CUDA device is available to this build of Krait");
+  try {
+    const torch::Device device(text);
+    if (device.has_index() && device.index() >= static_cast<int>(torch::cuda::device_count()))
+      throw Error(ErrorKind::Input, "--device " + text + ": only " + std::to_string(torch::cuda::device_count()) +
+                                        " CUDA device(s) present");
+    return device;
+  } catch (const c10::Error&) {
+    throw Error(ErrorKind::Usage, "--device must be cpu, cuda or cuda:N, not '" + text + "'");
+  }
+}
+
+models::SegmentationModel loadModelFromArgs(const ArgParser& args) {
+  std::vector<std::string> folds = splitList(args.value("--folds"));
+  return models::loadSegmentationModel(args.value("-m"), folds, args.value("--checkpoint", "checkpoint_final.pth"));
+}
+
+json labelVolumes(const torch::Tensor& labels, const Geometry& geometry, const models::DatasetDescription& dataset,
+                  const InferencePlan& plan) {
+  const double voxelMl = geometry.spacing[0] * geometry.spacing[1] * geometry.spacing[2] / 1000.0;
+  const torch::Tensor counts = torch::bincount(labels.flatten().to(torch::kLong));
+  auto countOf = [&](int value) { return value < counts.size(0) ? counts[value].item<int64_t>() : int64_t{0}; };
+  json out = json::array();
+  size_t region = 0;
+  for (const auto& label : dataset.labels) {
+    const bool background = label.values.size() == 1 && label.values[0] == 0;
+    if (background || label.name == "ignore") continue;
+    const int value = plan.regions ? (region < plan.regionClassOrder.size() ? plan.regionClassOrder[region++] : -1)
+                                   : label.values[0];
+    if (value < 0) continue;
+    const int64_t n = countOf(value);
+    out.push_back({{"label", value}, {"name", label.name}, {"voxels", n}, {"ml", static_cast<double>(n) * voxelMl}});
+  }
+  return out;
+}
+
+json segmentationReport(const models::SegmentationModel& model, const CaseInput& input, const SegmentationResult& result,
+                        const PipelineOptions& options, int threads) {
+  json folds = json::array();
+  for (const auto& f : model.folds) folds.push_back(f.name);
+  json inputs = json::array();
+  for (const auto& f : input.files) inputs.push_back(f.string());
+  const auto& r = result.record;
+  return {
+      {"inputs", inputs},
+      {"model", {{"folder", model.folder.string()}, {"trainer", model.trainer}, {"configuration", model.configuration},
+                 {"folds", folds}}},
+      {"versions", {{"krait", KRAIT_VERSION}, {"libtorch", TORCH_VERSION}}},
+      {"device", options.device.str()},
+      {"threads", threads},
+      {"tta", options.mirror},
+      {"step", options.stepSize},
+      {"grid", {{"input", {input.image.size(1), input.image.size(2), input.image.size(3)}},
+                {"cropped", {r.shapeAfterCropping[0], r.shapeAfterCropping[1], r.shapeAfterCropping[2]}},
+                {"network", result.networkGrid},
+                {"target_spacing", r.targetSpacing}}},
+      {"seconds", {{"preprocess", result.seconds.preprocess}, {"network", result.seconds.network},
+                   {"export", result.seconds.exportStage}}},
+      {"peak_rss_gib", peakResidentGiB()},
+      {"labels", labelVolumes(result.labels, input.geometry, model.dataset, model.plan)},
+  };
+}
+
+std::string renderSegmentationSummary(const json& report) {
+  std::ostringstream out;
+  char line[256];
+  const json& s = report.at("seconds");
+  std::snprintf(line, sizeof line, "wrote %s  (read %.1f s, preprocess %.1f s, network %.1f s, export %.1f s, peak %.2f GiB)\n",
+                report.at("output").get<std::string>().c_str(), s.value("read", 0.0), s.at("preprocess").get<double>(),
+                s.at("network").get<double>(), s.at("export").get<double>(), report.at("peak_rss_gib").get<double>());
+  out << line;
+  for (const json& l : report.at("labels")) {
+    std::snprintf(line, sizeof line, "  %3d %-28s %10.2f mL\n", l.at("label").get<int>(),
+                  l.at("name").get<std::string>().c_str(), l.at("ml").get<double>());
+    out << line;
+  }
+  return out.str();
+}
+
+}  // namespace krait::cli

@@ -1,0 +1,29 @@
+#pragma once
+// What `krait segment` and `krait batch` say about one segmented case: built once as JSON (model, versions,
+// device, stage timings, peak memory, label volumes) and rendered as text from the same object.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "arg_parser.h"
+#include "case_input.h"
+#include "krait/core/segmentation_pipeline.h"
+#include "krait/models/segmentation_model.h"
+
+namespace krait::cli {
+
+// "cpu", "cuda", "cuda:N"; Error(Usage) for others, Error(Input) when CUDA is not available.
+torch::Device parseDevice(const std::string& text);
+
+// The model of -m with --folds and --checkpoint applied.
+models::SegmentationModel loadModelFromArgs(const ArgParser& args);
+
+// Volume in mL of every foreground label present in the dataset, by name.
+nlohmann::json labelVolumes(const torch::Tensor& labels, const Geometry& geometry, const models::DatasetDescription& dataset,
+                            const InferencePlan& plan);
+
+nlohmann::json segmentationReport(const models::SegmentationModel& model, const CaseInput& input,
+                                  const SegmentationResult& result, const PipelineOptions& options, int threads);
+
+std::string renderSegmentationSummary(const nlohmann::json& report);
+
+}  // namespace krait::cli

@@ -1,0 +1,19 @@
+#pragma once
+// nnU-Net's export (nnunetv2/inference/export_prediction.py): logits resampled back to the cropped grid,
+// softmax (sigmoid for regions), argmax (region order), pasted into the pre-crop shape, transposed back.
+#include <torch/types.h>
+
+#include "krait/core/inference_plan.h"
+#include "krait/core/preprocess.h"
+
+namespace krait {
+
+struct ExportedSegmentation {
+  torch::Tensor labels;         // (Z, Y, X) in stored voxel order: uint8, or int32 past 255 labels
+  torch::Tensor probabilities;  // (heads, Z, Y, X) float32, only when asked for
+};
+
+ExportedSegmentation exportSegmentation(const torch::Tensor& logits, const InferencePlan& plan,
+                                        const PreprocessRecord& record, bool withProbabilities);
+
+}  // namespace krait

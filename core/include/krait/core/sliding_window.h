@@ -1,0 +1,40 @@
+#pragma once
+// nnU-Net's sliding-window prediction (nnunetv2/inference/predict_from_raw_data.py and
+// sliding_window_prediction.py): centred zero padding up to the patch, its step formula, the Gaussian
+// importance map and mirroring over the allowed axes. Logits are accumulated in float32 (nnU-Net uses float16
+// accumulators; the difference is far below what changes a mask).
+#include <atomic>
+#include <functional>
+#include <vector>
+
+#include <torch/types.h>
+
+namespace krait {
+
+// A network: (1, C, *patch) float32 in, (1, heads, *patch) logits out, on `device`.
+using TilePredictor = std::function<torch::Tensor(const torch::Tensor&)>;
+
+// Called after each tile with (tiles done, tiles in all).
+using TileProgress = std::function<void(int64_t, int64_t)>;
+
+struct SlidingWindowOptions {
+  std::vector<int64_t> patchSize;  // 2 entries: every Z slice is predicted in 2D
+  double stepSize = 0.5;           // tile_step_size, in (0, 1]
+  std::vector<int> mirrorAxes;     // empty: no mirroring
+  torch::Device device = torch::kCPU;
+};
+
+// compute_steps_for_sliding_window: tile starts per axis.
+std::vector<std::vector<int64_t>> slidingWindowSteps(const std::vector<int64_t>& imageSize,
+                                                     const std::vector<int64_t>& tileSize, double stepSize);
+
+// compute_gaussian(sigma_scale 1/8, value_scaling_factor 10) in float16, returned as float32.
+torch::Tensor gaussianImportanceMap(const std::vector<int64_t>& patchSize);
+
+// Logits (heads, Z, Y, X) float32 on the CPU for (C, Z, Y, X) data. Checks `cancelled` between tiles and
+// throws Error(Cancelled) when it is set.
+torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, const TilePredictor& predictor,
+                                   const SlidingWindowOptions& options, const TileProgress& progress = {},
+                                   const std::atomic<bool>* cancelled = nullptr);
+
+}  // namespace krait

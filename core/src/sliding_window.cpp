@@ -1,0 +1,152 @@
+#include "krait/core/sliding_window.h"
+
+#include <cmath>
+
+#include "krait/core/error.h"
+
+namespace krait {
+namespace {
+
+using torch::indexing::Slice;
+
+// Every non-empty subset of the mirror axes as tensor dimensions, smallest subsets first (itertools order).
+std::vector<std::vector<int64_t>> mirrorCombinations(const std::vector<int>& axes) {
+  std::vector<std::vector<int64_t>> out;
+  const int n = static_cast<int>(axes.size());
+  for (int size = 1; size <= n; ++size) {
+    std::vector<int> pick(size);
+    for (int i = 0; i < size; ++i) pick[i] = i;
+    while (true) {
+      std::vector<int64_t> dims;
+      for (int i : pick) dims.push_back(axes[i] + 2);
+      out.push_back(dims);
+      int i = size - 1;
+      while (i >= 0 && pick[i] == n - size + i) --i;
+      if (i < 0) break;
+      ++pick[i];
+      for (int j = i + 1; j < size; ++j) pick[j] = pick[j - 1] + 1;
+    }
+  }
+  return out;
+}
+
+// _internal_maybe_mirror_and_predict
+torch::Tensor predictTile(const torch::Tensor& x, const TilePredictor& predictor,
+                          const std::vector<std::vector<int64_t>>& flips) {
+  torch::Tensor prediction = predictor(x);
+  for (const auto& dims : flips) prediction += torch::flip(predictor(torch::flip(x, dims)), dims);
+  if (!flips.empty()) prediction /= static_cast<double>(flips.size() + 1);
+  return prediction[0];
+}
+
+double gaussianWeight(int64_t offset, double sigma) {
+  const auto radius = static_cast<int64_t>(4.0 * sigma + 0.5);  // gaussian_filter's truncate = 4.0
+  if (std::abs(offset) > radius) return 0.0;
+  double sum = 0.0;
+  for (int64_t x = -radius; x <= radius; ++x) sum += std::exp(-0.5 / (sigma * sigma) * static_cast<double>(x * x));
+  return std::exp(-0.5 / (sigma * sigma) * static_cast<double>(offset * offset)) / sum;
+}
+
+}  // namespace
+
+std::vector<std::vector<int64_t>> slidingWindowSteps(const std::vector<int64_t>& imageSize,
+                                                     const std::vector<int64_t>& tileSize, double stepSize) {
+  if (!(stepSize > 0.0 && stepSize <= 1.0))
+    throw Error(ErrorKind::Usage, "the tile step must be in (0, 1], got " + std::to_string(stepSize));
+  std::vector<std::vector<int64_t>> steps;
+  for (size_t d = 0; d < tileSize.size(); ++d) {
+    const double target = static_cast<double>(tileSize[d]) * stepSize;
+    const int64_t maxStep = imageSize[d] - tileSize[d];
+    const auto n = static_cast<int64_t>(std::ceil(static_cast<double>(maxStep) / target)) + 1;
+    const double actual = n > 1 ? static_cast<double>(maxStep) / static_cast<double>(n - 1) : 0.0;
+    std::vector<int64_t> axis;
+    for (int64_t i = 0; i < n; ++i) axis.push_back(static_cast<int64_t>(std::nearbyint(actual * static_cast<double>(i))));
+    steps.push_back(axis);
+  }
+  return steps;
+}
+
+torch::Tensor gaussianImportanceMap(const std::vector<int64_t>& patchSize) {
+  torch::Tensor map = torch::ones({1}, torch::kDouble);
+  for (size_t d = 0; d < patchSize.size(); ++d) {
+    const int64_t p = patchSize[d];
+    torch::Tensor w = torch::empty({p}, torch::kDouble);
+    for (int64_t i = 0; i < p; ++i) w[i] = gaussianWeight(i - p / 2, static_cast<double>(p) / 8.0);
+    map = map.unsqueeze(-1) * w;
+  }
+  map = map.reshape(torch::IntArrayRef(patchSize));
+  map = (map / map.max() * 10.0).to(torch::kHalf);
+  // A zero weight would divide by zero where only that tile's border covers a voxel.
+  const torch::Tensor zero = map == 0;
+  if (zero.any().item<bool>()) map.masked_fill_(zero, map.masked_select(~zero).min());
+  return map.to(torch::kFloat);
+}
+
+torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, const TilePredictor& predictor,
+                                   const SlidingWindowOptions& options, const TileProgress& progress,
+                                   const std::atomic<bool>* cancelled) {
+  TORCH_CHECK(data.dim() == 4, "predictSlidingWindow needs (C, Z, Y, X) data");
+  const auto& patch = options.patchSize;
+  const auto spatial = static_cast<int64_t>(patch.size());
+  TORCH_CHECK(spatial == 2 || spatial == 3, "patch size must have 2 or 3 entries");
+
+  // pad_nd_image: centred constant padding of the last `spatial` axes up to the patch.
+  std::vector<int64_t> padBelow(3, 0), padAbove(3, 0);
+  for (int64_t d = 0; d < spatial; ++d) {
+    const int64_t axis = 3 - spatial + d, diff = std::max<int64_t>(patch[d] - data.size(axis + 1), 0);
+    padBelow[axis] = diff / 2;
+    padAbove[axis] = diff - diff / 2;
+  }
+  const torch::Tensor padded =
+      torch::constant_pad_nd(data, {padBelow[2], padAbove[2], padBelow[1], padAbove[1], padBelow[0], padAbove[0]}, 0)
+          .to(options.device);
+  const std::vector<int64_t> size(padded.sizes().begin() + 1, padded.sizes().end());
+
+  const auto steps = slidingWindowSteps(std::vector<int64_t>(size.end() - spatial, size.end()), patch,
+                                        options.stepSize);
+  // Tiles as (slice or -1, starts along the patch axes), in nnU-Net's order.
+  std::vector<std::pair<int64_t, std::vector<int64_t>>> tiles;
+  const int64_t slices = spatial == 2 ? size[0] : 1;
+  for (int64_t s = 0; s < slices; ++s)
+    for (int64_t a : steps[0])
+      for (int64_t b : steps[1]) {
+        if (spatial == 2) {
+          tiles.push_back({s, {a, b}});
+          continue;
+        }
+        for (int64_t c : steps[2]) tiles.push_back({-1, {a, b, c}});
+      }
+
+  const auto flips = mirrorCombinations(options.mirrorAxes);
+  const torch::Tensor gaussian = gaussianImportanceMap(patch).to(options.device);
+  torch::Tensor logits = torch::zeros({heads, size[0], size[1], size[2]}, padded.options().dtype(torch::kFloat));
+  torch::Tensor weights = torch::zeros({size[0], size[1], size[2]}, logits.options());
+  for (size_t t = 0; t < tiles.size(); ++t) {
+    if (cancelled && cancelled->load()) throw Error(ErrorKind::Cancelled, "cancelled");
+    const auto& [slice, start] = tiles[t];
+    std::vector<torch::indexing::TensorIndex> where;
+    if (spatial == 2) where.emplace_back(slice);
+    for (int64_t d = 0; d < spatial; ++d) where.emplace_back(Slice(start[d], start[d] + patch[d]));
+    std::vector<torch::indexing::TensorIndex> withChannels;
+    withChannels.emplace_back(Slice());
+    withChannels.insert(withChannels.end(), where.begin(), where.end());
+
+    const torch::Tensor tile = padded.index(withChannels).unsqueeze(0);
+    const torch::Tensor prediction = predictTile(tile, predictor, flips).to(torch::kFloat);
+    if (prediction.size(0) != heads || !prediction.sizes().slice(1).equals(torch::IntArrayRef(patch)))
+      throw Error(ErrorKind::Internal, "the network's logits do not match the patch size and the number of labels");
+    logits.index(withChannels).add_(prediction * gaussian);
+    weights.index(where).add_(gaussian);
+    if (progress) progress(static_cast<int64_t>(t) + 1, static_cast<int64_t>(tiles.size()));
+  }
+  logits /= weights;
+  if (!torch::isfinite(logits).all().item<bool>())
+    throw Error(ErrorKind::Internal, "the network produced non-finite logits");
+  return logits.narrow(1, padBelow[0], data.size(1))
+      .narrow(2, padBelow[1], data.size(2))
+      .narrow(3, padBelow[2], data.size(3))
+      .to(torch::kCPU)
+      .contiguous();
+}
+
+}  // namespace krait

@@ -1,0 +1,41 @@
+#pragma once
+// An nnU-Net model folder as the predictor uses it (nnUNetPredictor.initialize_from_trained_model_folder):
+// plans.json and dataset.json at the top, one fold_<f>/<checkpoint> per fold. Every fold is built and
+// loaded strictly; they must agree on trainer and configuration.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "krait/core/inference_plan.h"
+#include "krait/core/sliding_window.h"
+#include "krait/models/network.h"
+#include "krait/models/plans.h"
+
+namespace krait::models {
+
+struct ModelFold {
+  std::string name;  // "0", "all", ...
+  std::filesystem::path checkpoint;
+  std::shared_ptr<Network> network;
+};
+
+struct SegmentationModel {
+  std::filesystem::path folder;
+  std::string trainer, configuration;
+  InferencePlan plan;  // mirror axes from the first fold's checkpoint
+  DatasetDescription dataset;
+  std::vector<ModelFold> folds;
+
+  // One predictor per fold on `device` (networks are moved there), running without autograd.
+  std::vector<TilePredictor> predictors(const torch::Device& device) const;
+};
+
+// The folds present (fold_<f>/<checkpointName> exists), in name order.
+std::vector<std::string> availableFolds(const std::filesystem::path& folder, const std::string& checkpointName);
+
+// folds empty = every available fold. Throws Error(Input) naming the file for a missing or mismatched part.
+SegmentationModel loadSegmentationModel(const std::filesystem::path& folder, std::vector<std::string> folds = {},
+                                        const std::string& checkpointName = "checkpoint_final.pth");
+
+}  // namespace krait::models

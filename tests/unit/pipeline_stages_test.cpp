@@ -1,0 +1,147 @@
+// The pipeline's stages against the official nnU-Net / scipy / skimage functions on small arrays
+// (tests/fixtures/pipeline_units, written by make_pipeline_unit_fixtures.py).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "krait/core/nonzero_crop.h"
+#include "krait/core/resample.h"
+#include "krait/core/sliding_window.h"
+#include "npy.h"
+
+namespace {
+
+const std::filesystem::path kDir = std::filesystem::path(KRAIT_FIXTURES) / "pipeline_units";
+
+torch::Tensor fixture(const std::string& name) { return krait::test::readNpy(kDir / (name + ".npy")); }
+
+nlohmann::json meta() {
+  std::ifstream in(kDir / "meta.json");
+  return nlohmann::json::parse(in);
+}
+
+double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+  EXPECT_EQ(a.sizes(), b.sizes());
+  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+
+TEST(Resize, MatchesSkimageResizeForEveryOrder) {
+  const torch::Tensor in = fixture("resize_in3d");
+  for (int order : {0, 1, 3}) {
+    const torch::Tensor expected = fixture("resize3d_o" + std::to_string(order));
+    EXPECT_LT(maxAbsDiff(krait::resizeArray(in, {5, 13, 8}, order), expected), 1e-12) << "order " << order;
+  }
+  const torch::Tensor expected2d = fixture("resize2d_o3");
+  EXPECT_LT(maxAbsDiff(krait::resizeArray(fixture("resize_in2d"), {23, 4}, 3), expected2d), 1e-9);
+}
+
+TEST(Resample, MatchesNnunetIncludingTheSeparateZRule) {
+  const torch::Tensor in = fixture("resample_in");
+  const auto m = meta();
+  for (const char* name : {"iso", "separate_z", "separate_z_target", "export_order1"}) {
+    const auto& c = m.at(name);
+    krait::ResamplingOptions o;
+    o.order = c.at("order");
+    o.orderZ = c.at("order_z");
+    const auto shape = c.at("shape").get<std::vector<int64_t>>();
+    const torch::Tensor out = krait::resampleToShape(in, shape, c.at("current_spacing").get<std::vector<double>>(),
+                                                     c.at("new_spacing").get<std::vector<double>>(), o);
+    EXPECT_EQ(out.scalar_type(), torch::kFloat);
+    // float32 results of float64 arithmetic: at most one rounding step apart.
+    EXPECT_LT(maxAbsDiff(out, fixture(std::string("resample_") + name)), 1e-6) << name;
+  }
+}
+
+TEST(Resample, UnchangedShapeReturnsTheDataItself) {
+  const torch::Tensor d = torch::rand({1, 4, 5, 6});
+  EXPECT_TRUE(krait::resampleToShape(d, {4, 5, 6}, {1, 1, 1}, {2, 2, 2}, {}).is_same(d));
+}
+
+TEST(Resample, NewShapeRoundsHalfToEvenAsPython) {
+  EXPECT_EQ(krait::computeNewShape({5, 7, 10}, {1.0, 1.0, 1.0}, {2.0, 1.0, 4.0}), (std::vector<int64_t>{2, 7, 2}));
+}
+
+TEST(Resample, RefusesUnsupportedOrders) {
+  krait::ResamplingOptions o;
+  o.order = 5;
+  EXPECT_THROW(krait::resampleToShape(torch::rand({1, 4, 5, 6}), {8, 5, 6}, {1, 1, 1}, {1, 1, 1}, o), std::exception);
+}
+
+TEST(SlidingWindow, GaussianMapMatchesNnunet) {
+  for (const std::vector<int64_t>& patch : {std::vector<int64_t>{32, 48, 40}, {56, 40}, {7, 9, 6}}) {
+    std::string name = "gaussian_";
+    for (size_t i = 0; i < patch.size(); ++i) {
+      if (i > 0) name += "x";
+      name += std::to_string(patch[i]);
+    }
+    EXPECT_EQ(maxAbsDiff(krait::gaussianImportanceMap(patch), fixture(name)), 0.0) << name;
+  }
+}
+
+TEST(SlidingWindow, StepsMatchNnunet) {
+  for (const auto& [key, c] : meta().at("steps").items()) {
+    const auto steps = krait::slidingWindowSteps(c.at("image").get<std::vector<int64_t>>(),
+                                                 c.at("tile").get<std::vector<int64_t>>(), c.at("step").get<double>());
+    EXPECT_EQ(nlohmann::json(steps), c.at("steps")) << key;
+  }
+}
+
+TEST(SlidingWindow, ConstantNetworkGivesConstantLogitsOnPaddedImage) {
+  // Smaller than the patch along Y: nnU-Net pads, predicts, and crops back.
+  const torch::Tensor data = torch::rand({1, 20, 9, 30});
+  krait::SlidingWindowOptions o;
+  o.patchSize = {16, 16, 16};
+  o.mirrorAxes = {0, 1, 2};
+  int calls = 0;
+  const torch::Tensor logits = krait::predictSlidingWindow(
+      data, 2,
+      [&](const torch::Tensor& x) {
+        ++calls;
+        EXPECT_EQ(x.sizes(), (std::vector<int64_t>{1, 1, 16, 16, 16}));
+        return torch::stack({torch::full_like(x[0][0], 1.5), torch::full_like(x[0][0], -2.0)}).unsqueeze(0);
+      },
+      o);
+  EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{2, 20, 9, 30}));
+  EXPECT_LT((logits[0] - 1.5).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((logits[1] + 2.0).abs().max().item<double>(), 1e-5);
+  EXPECT_EQ(calls, 2 * 1 * 3 * 8);  // tiles (2, 1, 3) x 8 mirrorings
+}
+
+TEST(SlidingWindow, MirroringUndoesTheFlip) {
+  // A network that returns its input flipped along X: with mirroring over X the average of
+  // flip(x) and flip(flip(flip(x))) is flip(x) again, so the result must equal the flipped input.
+  const torch::Tensor data = torch::rand({1, 1, 12, 12});
+  krait::SlidingWindowOptions o;
+  o.patchSize = {12, 12};
+  o.mirrorAxes = {1};
+  const torch::Tensor logits = krait::predictSlidingWindow(
+      data, 1, [](const torch::Tensor& x) { return torch::flip(x, {3}); }, o);
+  EXPECT_LT((logits - torch::flip(data, {3})).abs().max().item<double>(), 1e-6);
+}
+
+TEST(NonzeroCrop, FillHolesMatchesScipy) {
+  const torch::Tensor in = fixture("fill_in").to(torch::kBool);
+  EXPECT_TRUE(torch::equal(krait::fillHoles(in), fixture("fill_out").to(torch::kBool)));
+}
+
+TEST(NonzeroCrop, BoxIsHalfOpenAndHolesCount) {
+  torch::Tensor d = torch::zeros({2, 10, 12, 14});
+  d[0].index_put_({torch::indexing::Slice(2, 7), torch::indexing::Slice(3, 9), torch::indexing::Slice(4, 12)}, 1.0);
+  d[0][4][5][6] = 0.0;  // a hole inside the object
+  d[1][8][1][1] = -3.0;  // another channel widens the box
+  const krait::NonzeroCrop c = krait::cropToNonzero(d);
+  EXPECT_EQ(c.box.begin, (std::array<int64_t, 3>{2, 1, 1}));
+  EXPECT_EQ(c.box.end, (std::array<int64_t, 3>{9, 9, 12}));
+  EXPECT_EQ(c.data.sizes(), (std::vector<int64_t>{2, 7, 8, 11}));
+  EXPECT_TRUE(c.mask[4 - 2][5 - 1][6 - 1].item<bool>());
+  EXPECT_FALSE(c.mask[0][0][0].item<bool>());
+}
+
+TEST(NonzeroCrop, EmptyImageKeepsItsExtent) {
+  const krait::NonzeroCrop c = krait::cropToNonzero(torch::zeros({1, 3, 4, 5}));
+  EXPECT_EQ(c.box.end, (std::array<int64_t, 3>{3, 4, 5}));
+}
+
+}  // namespace
