@@ -14,11 +14,15 @@ struct Command {
 
 int runInfo(const std::vector<std::string>& args);
 int runSegment(const std::vector<std::string>& args);
+int runModels(const std::vector<std::string>& args);
+int runBatch(const std::vector<std::string>& args);
 
 inline const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       {"info", "describe images and DICOM series: size, spacing, origin, orientation, values", runInfo},
       {"segment", "segment an image with an nnU-Net model (U-Mamba, LightM-UNet, Swin-UMamba)", runSegment},
+      {"batch", "segment many cases with one model: manifest or folder, resumable, shardable", runBatch},
+      {"models", "import, list, describe, verify and remove models in Krait's model store", runModels},
   };
   return all;
 }

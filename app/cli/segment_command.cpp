@@ -1,13 +1,11 @@
-#include <chrono>
 #include <iostream>
 
 #include "arg_parser.h"
-#include "case_input.h"
+#include "case_runner.h"
 #include "commands.h"
 #include "interrupt.h"
 #include "krait/core/error.h"
 #include "krait/core/threads.h"
-#include "krait/core/volume_tensor.h"
 #include "krait/models/segmentation_model.h"
 #include "progress_bar.h"
 #include "segmentation_report.h"
@@ -22,7 +20,7 @@ int runSegment(const std::vector<std::string>& argv) {
                  "Segments one image with an nnU-Net model (U-Mamba, LightM-UNet, Swin-UMamba) exactly as the\n"
                  "official nnUNetv2_predict does. INPUT is an image file, the case's channel files (one -i each,\n"
                  "or just <case>_0000.nii.gz), or a DICOM folder. The mask is written on the input's grid.",
-                 {{"-m", "MODEL", "nnU-Net model folder (plans.json, dataset.json, fold_*/)"},
+                 {{"-m", "MODEL", "stored model name or nnU-Net model folder (plans.json, dataset.json, fold_*/)"},
                   {"-i", "INPUT", "image, channel file or DICOM folder; repeat for several channels"},
                   {"-o", "OUTPUT", "label image to write (.nii.gz, .nii, .nrrd, .mha, ...)"},
                   {"--device", "DEVICE", "cpu (default), cuda or cuda:N"},
@@ -33,6 +31,7 @@ int runSegment(const std::vector<std::string>& argv) {
                   {"--probabilities", "FILE", "also write the class probabilities as a 4D image"},
                   {"--series", "UID", "DICOM folder input: the series to segment"},
                   {"--threads", "N", "CPU threads (default: all cores)"},
+                  {"--models-dir", "DIR", "the model store (default: $KRAIT_MODELS or ~/.local/share/krait/models)"},
                   {"--quiet", "", "no progress display and no summary"},
                   {"--json", "", "print a JSON report on stdout instead of the summary"}});
   args.parse(argv);
@@ -48,42 +47,25 @@ int runSegment(const std::vector<std::string>& argv) {
   const int threads = configureThreads(args.intValue("--threads", 0));
   const torch::Device device = parseDevice(args.value("--device", "cpu"));
 
+  PipelineOptions options = pipelineOptions(args, device);
   const models::SegmentationModel model = loadModelFromArgs(args);
-  io::ReadOptions read;
-  read.seriesUid = args.value("--series");
-  auto start = std::chrono::steady_clock::now();
-  const CaseInput input =
-      readCase(channelFiles(args.values("-i"), static_cast<int64_t>(model.dataset.channelNames.size())),
-               static_cast<int64_t>(model.dataset.channelNames.size()), read);
-  const double readSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CaseRun run;
+  run.inputs = args.values("-i");
+  run.output = output;
+  run.probabilities = args.value("--probabilities");
+  run.read.seriesUid = args.value("--series");
 
-  PipelineOptions options;
-  options.stepSize = args.doubleValue("--step", 0.5);
-  options.mirror = args.has("--tta");
-  options.probabilities = args.has("--probabilities");
-  options.device = device;
   options.cancelled = installInterruptFlag();
   ProgressBar bar(!args.has("--quiet") && !args.has("--json"));
   options.progress = [&bar](const PipelineProgress& p) { bar.update(p); };
-  SegmentationResult result;
+  json report;
   try {
-    result = runSegmentation(input.image, input.spacing, model.plan, model.predictors(device), options);
+    report = runCase(model, model.predictors(device), run, options, threads);
   } catch (...) {
     bar.finish();
     throw;
   }
   bar.finish();
-
-  start = std::chrono::steady_clock::now();
-  if (options.probabilities) io::writeVolume(fromTensor(result.probabilities, input.geometry), args.value("--probabilities"));
-  io::writeVolume(fromTensor(result.labels, input.geometry), output);
-  const double writeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  json report = segmentationReport(model, input, result, options, threads);
-  report["output"] = output.string();
-  if (options.probabilities) report["probabilities"] = args.value("--probabilities");
-  report["seconds"]["read"] = readSeconds;
-  report["seconds"]["write"] = writeSeconds;
   if (args.has("--json")) std::cout << report.dump() << "\n";
   else if (!args.has("--quiet")) std::cout << renderSegmentationSummary(report);
   return 0;

@@ -5,9 +5,11 @@
 #include <torch/version.h>
 
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 #include "krait/core/error.h"
+#include "krait/models/model_store.h"
 
 using nlohmann::json;
 
@@ -22,13 +24,31 @@ std::vector<std::string> splitList(const std::string& text) {
   return out;
 }
 
+}  // namespace
+
+void resetPeakMemory() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+}
+
 double peakResidentGiB() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / (1024.0 * 1024.0);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);
 }
 
-}  // namespace
+PipelineOptions pipelineOptions(const ArgParser& args, const torch::Device& device) {
+  PipelineOptions o;
+  o.stepSize = args.doubleValue("--step", 0.5);
+  if (!(o.stepSize > 0.0 && o.stepSize <= 1.0))
+    throw Error(ErrorKind::Usage, "--step must be in (0, 1], not " + args.value("--step"));
+  o.mirror = args.has("--tta");
+  o.device = device;
+  return o;
+}
 
 torch::Device parseDevice(const std::string& text) {
   if (text == "cpu") return torch::kCPU;
@@ -48,8 +68,13 @@ torch::Device parseDevice(const std::string& text) {
 }
 
 models::SegmentationModel loadModelFromArgs(const ArgParser& args) {
-  std::vector<std::string> folds = splitList(args.value("--folds"));
-  return models::loadSegmentationModel(args.value("-m"), folds, args.value("--checkpoint", "checkpoint_final.pth"));
+  const std::filesystem::path folder =
+      models::resolveModel(args.value("-m"), models::modelStoreDir(args.value("--models-dir")));
+  std::string checkpoint = args.value("--checkpoint");
+  if (checkpoint.empty())
+    checkpoint = std::filesystem::exists(folder / "manifest.json") ? models::readManifest(folder).checkpointName
+                                                                   : "checkpoint_final.pth";
+  return models::loadSegmentationModel(folder, splitList(args.value("--folds")), checkpoint);
 }
 
 json labelVolumes(const torch::Tensor& labels, const Geometry& geometry, const models::DatasetDescription& dataset,

@@ -1,0 +1,144 @@
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "arg_parser.h"
+#include "batch_cases.h"
+#include "case_runner.h"
+#include "commands.h"
+#include "interrupt.h"
+#include "krait/core/atomic_output.h"
+#include "krait/core/error.h"
+#include "krait/core/threads.h"
+#include "krait/models/model_store.h"
+#include "progress_bar.h"
+#include "segmentation_report.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace krait::cli {
+namespace {
+
+// A case is done when its report says so for this very model and its mask is there.
+bool alreadyDone(const fs::path& report, const fs::path& mask, const std::string& checksum) {
+  if (!fs::exists(report) || !fs::exists(mask)) return false;
+  std::ifstream in(report);
+  const json r = json::parse(in, nullptr, false);
+  return !r.is_discarded() && r.value("status", "") == "ok" && r.contains("model") &&
+         r.at("model").value("checksum", "") == checksum;
+}
+
+void writeReport(const json& report, const fs::path& path) {
+  AtomicOutput out(path);
+  {
+    std::ofstream f(out.stagingPath());
+    f << report.dump(2) << "\n";
+    if (!f) throw outputError(path.string(), "cannot write the case report");
+  }
+  out.commit();
+}
+
+}  // namespace
+
+int runBatch(const std::vector<std::string>& argv) {
+  ArgParser args("krait batch -m MODEL (--input-dir DIR | --manifest FILE) -o OUTDIR [options]",
+                 "Segments many cases with one model loaded once. Cases come from a folder (nnU-Net channel\n"
+                 "files <case>_0000.nii.gz ..., plain images, or one DICOM folder per case) or a manifest (CSV\n"
+                 "'case,image[,image...]' or JSON Lines {\"case\", \"images\"}). Each case gets OUTDIR/<case>.nii.gz\n"
+                 "and OUTDIR/<case>.json; cases already done with the same model are skipped; a failing case is\n"
+                 "reported and the batch goes on. Exit code 3 if any case failed.",
+                 {{"-m", "MODEL", "stored model name or nnU-Net model folder"},
+                  {"--input-dir", "DIR", "folder of cases"},
+                  {"--manifest", "FILE", "cases.csv or cases.jsonl (relative paths: from the manifest's folder)"},
+                  {"-o", "OUTDIR", "output folder (created if missing)"},
+                  {"--shard", "i/N", "take every N-th case from the i-th (default: SLURM array or JOB_COMPLETION_INDEX)"},
+                  {"--shards", "N", "number of shards when only JOB_COMPLETION_INDEX is set"},
+                  {"--format", "EXT", "mask file type: nii.gz (default), nii, nrrd, mha"},
+                  {"--device", "DEVICE", "cpu (default), cuda or cuda:N"},
+                  {"--tta", "", "test-time mirroring"},
+                  {"--step", "S", "tile step as a fraction of the patch (default 0.5)"},
+                  {"--folds", "F,F", "folds to ensemble (default: every fold present)"},
+                  {"--checkpoint", "NAME", "checkpoint file in each fold folder"},
+                  {"--probabilities", "", "also write OUTDIR/<case>_probabilities.nii.gz"},
+                  {"--models-dir", "DIR", "the model store"},
+                  {"--threads", "N", "CPU threads (default: all cores)"},
+                  {"--quiet", "", "only errors"},
+                  {"--json", "", "one JSON line per case on stdout, then a summary line"}});
+  args.parse(argv);
+  if (args.has("--help")) {
+    std::cout << args.help();
+    return 0;
+  }
+  if (!args.has("-m") || !args.has("-o")) throw Error(ErrorKind::Usage, "missing -m or -o (see --help)");
+  if (args.has("--input-dir") == args.has("--manifest"))
+    throw Error(ErrorKind::Usage, "give exactly one of --input-dir and --manifest");
+  std::string ext = ".";
+  ext += args.value("--format", "nii.gz");
+  const fs::path outDir = args.value("-o");
+  io::outputFormat(outDir / ("x" + ext));
+  const Shard shard = parseShard(args.value("--shard"), args.intValue("--shards", 0));
+  const int threads = configureThreads(args.intValue("--threads", 0));
+  const torch::Device device = parseDevice(args.value("--device", "cpu"));
+  PipelineOptions options = pipelineOptions(args, device);
+
+  const auto cases = selectShard(args.has("--manifest") ? casesFromManifest(args.value("--manifest"))
+                                                        : casesFromFolder(args.value("--input-dir")),
+                                 shard);
+  std::error_code ec;
+  fs::create_directories(outDir, ec);
+  if (!fs::is_directory(outDir)) throw outputError(outDir.string(), "cannot create the output folder");
+
+  const models::SegmentationModel model = loadModelFromArgs(args);
+  const std::string checksum = models::modelChecksum(model);
+  const auto predictors = model.predictors(device);
+  options.cancelled = installInterruptFlag();
+  const bool quiet = args.has("--quiet"), asJson = args.has("--json");
+
+  int done = 0, skipped = 0, failed = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const BatchCase& c = cases[i];
+    const fs::path mask = outDir / (c.id + ext), reportPath = outDir / (c.id + ".json");
+    if (alreadyDone(reportPath, mask, checksum)) {
+      ++skipped;
+      if (asJson) std::cout << json{{"case", c.id}, {"status", "skipped"}}.dump() << "\n";
+      continue;
+    }
+    CaseRun run{c.inputs, mask, args.has("--probabilities") ? outDir / (c.id + "_probabilities" + ext) : fs::path(), {}};
+    ProgressBar bar(!quiet && !asJson);
+    options.progress = [&bar](const PipelineProgress& p) { bar.update(p); };
+    json report;
+    try {
+      report = runCase(model, predictors, run, options, threads);
+      report["status"] = "ok";
+      ++done;
+    } catch (const Error& e) {
+      bar.finish();
+      if (e.kind() == ErrorKind::Cancelled) {
+        std::cerr << "krait batch: cancelled at case " << c.id << " (" << done << " done, " << skipped << " skipped, "
+                  << failed << " failed)\n";
+        return exitCodeFor(ErrorKind::Cancelled);
+      }
+      report = {{"inputs", c.inputs}, {"status", "failed"}, {"error", e.what()}};
+      ++failed;
+      std::cerr << "krait batch: case " << c.id << " failed: " << e.what() << "\n";
+    }
+    bar.finish();
+    report["case"] = c.id;
+    report["model"]["checksum"] = checksum;
+    report["model"]["folder"] = model.folder.string();
+    writeReport(report, reportPath);
+    if (asJson) std::cout << json{{"case", c.id}, {"status", report["status"]}, {"report", reportPath.string()}}.dump() << "\n";
+    else if (!quiet && report["status"] == "ok")
+      std::cout << "[" << i + 1 << "/" << cases.size() << "] " << c.id << ": " << report["labels"].size()
+                << " labels, network " << report["seconds"]["network"].get<double>() << " s\n";
+  }
+  const json summary{{"cases", cases.size()}, {"done", done}, {"skipped", skipped}, {"failed", failed},
+                     {"shard", std::to_string(shard.index) + "/" + std::to_string(shard.count)}};
+  if (asJson) std::cout << summary.dump() << "\n";
+  else if (!quiet)
+    std::cout << cases.size() << " cases: " << done << " done, " << skipped << " skipped, " << failed << " failed\n";
+  return failed > 0 ? exitCodeFor(ErrorKind::Input) : 0;
+}
+
+}  // namespace krait::cli
