@@ -116,9 +116,9 @@ LoadedNetwork loadNetwork(const std::filesystem::path& plansJson, const std::fil
     throw inputError(checkpoint.string(), "no init_args['configuration'] in the checkpoint");
   out.plan = readConfigurationPlan(plansJson, out.checkpoint.configuration);
   out.dataset = readDatasetDescription(datasetJson);
-  refuseLegacyLayout(out.checkpoint.weights, checkpoint.string());
   out.network = buildNetwork(out.checkpoint.trainerName, out.plan, static_cast<int64_t>(out.dataset.channelNames.size()),
                              out.dataset.numSegmentationHeads());
+  refuseLegacyLayout(out.checkpoint.weights, checkpoint.string());
   loadWeights(*out.network, out.checkpoint.weights, checkpoint.string());
   out.checkpoint.weights.clear();
   out.network->eval();

@@ -1,6 +1,8 @@
 #include "run_cli.h"
 
 #include <sys/wait.h>
+
+#include <csignal>
 #include <unistd.h>
 
 #include <fstream>
@@ -22,7 +24,7 @@ std::string slurp(const std::filesystem::path& p) {
 
 }  // namespace
 
-CliResult runKrait(const std::vector<std::string>& args) {
+CliResult runKrait(const std::vector<std::string>& args, double interruptAfterSeconds) {
   const char* exe = KRAIT_CLI_PATH;
   TempDir dir;
   const auto out = dir / "stdout", err = dir / "stderr";
@@ -37,6 +39,10 @@ CliResult runKrait(const std::vector<std::string>& args) {
     _exit(127);
   }
   int status = 0;
+  if (interruptAfterSeconds >= 0.0) {
+    usleep(static_cast<useconds_t>(interruptAfterSeconds * 1e6));
+    kill(pid, SIGINT);
+  }
   waitpid(pid, &status, 0);
   CliResult r;
   r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -11,6 +11,7 @@ struct CliResult {
   std::string err;
 };
 
-CliResult runKrait(const std::vector<std::string>& args);
+// interruptAfterSeconds >= 0: sends SIGINT (Ctrl-C) after that long.
+CliResult runKrait(const std::vector<std::string>& args, double interruptAfterSeconds = -1.0);
 
 }  // namespace krait::test

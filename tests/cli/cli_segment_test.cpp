@@ -1,0 +1,216 @@
+// `krait segment`, `krait batch` and `krait models` as a user runs them: real catalogue images, a model
+// folder written by the official code (tests/fixtures/pipeline/t1_2d_on_3d), and every kind of bad input.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "krait/core/volume_tensor.h"
+#include "krait/io/volume_io.h"
+#include "run_cli.h"
+#include "testdata.h"
+
+namespace fs = std::filesystem;
+using krait::test::runKrait;
+using krait::test::testData;
+using nlohmann::json;
+
+namespace {
+
+const fs::path kModel = fs::path(KRAIT_FIXTURES) / "pipeline" / "t1_2d_on_3d" / "model";
+const fs::path kCheckpoints = fs::path(KRAIT_FIXTURES) / "checkpoints";
+
+// A small real MR volume (33 x 41 x 25, 2 mm): smaller than the model's patch in plane, so it is padded.
+fs::path smallImage() { return testData("nifti-nibabel/anatomical.nii"); }
+
+fs::path copyModel(const krait::test::TempDir& d) {
+  fs::copy(kModel, d / "model", fs::copy_options::recursive);
+  return d / "model";
+}
+
+void expectFailure(const krait::test::CliResult& r, int code, const std::string& mentions, const fs::path& notWritten) {
+  EXPECT_EQ(r.exitCode, code) << r.err;
+  EXPECT_NE(r.err.find(mentions), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(notWritten));
+}
+
+TEST(CliSegment, WritesTheMaskOnTheInputGridAndReportsLabelVolumes) {
+  const krait::test::TempDir d;
+  const auto r = runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o",
+                           (d / "mask.nii.gz").string(), "--json", "--threads", "2"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const json report = json::parse(r.out);
+  const krait::Volume input = krait::io::readVolume(smallImage());
+  const krait::Volume mask = krait::io::readVolume(d / "mask.nii.gz");
+  EXPECT_TRUE(mask.geometry().sameAs(input.geometry(), 1e-5));
+  EXPECT_EQ(mask.pixelType(), krait::PixelType::UInt8);
+  const torch::Tensor labels = krait::toTensor(mask).to(torch::kLong);
+  const auto& g = mask.geometry();
+  const double voxelMl = g.spacing[0] * g.spacing[1] * g.spacing[2] / 1000.0;
+  ASSERT_EQ(report.at("labels").size(), 2u);
+  for (const json& l : report.at("labels")) {
+    const int64_t n = (labels == l.at("label").get<int>()).sum().item<int64_t>();
+    EXPECT_EQ(l.at("voxels").get<int64_t>(), n);
+    EXPECT_NEAR(l.at("ml").get<double>(), static_cast<double>(n) * voxelMl, 1e-9);
+  }
+  EXPECT_GT(report.at("labels")[0].at("voxels").get<int64_t>(), 0);
+  EXPECT_EQ(report.at("model").at("trainer"), "nnUNetTrainerUMambaBot");
+  for (const char* stage : {"read", "preprocess", "network", "export", "write"})
+    EXPECT_TRUE(report.at("seconds").contains(stage)) << stage;
+}
+
+TEST(CliSegment, ProbabilitiesAreWrittenAndSumToOne) {
+  const krait::test::TempDir d;
+  const auto r = runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o",
+                           (d / "mask.nii.gz").string(), "--probabilities", (d / "p.nii.gz").string(), "--quiet"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const krait::Volume p = krait::io::readVolume(d / "p.nii.gz");
+  ASSERT_EQ(p.components(), 3);
+  const torch::Tensor probs = krait::toTensor(p);
+  EXPECT_LT((probs.sum(0) - 1.0).abs().max().item<double>(), 1e-5);
+  // The mask is the argmax of the probabilities.
+  const torch::Tensor mask = krait::toTensor(krait::io::readVolume(d / "mask.nii.gz")).to(torch::kLong)[0];
+  EXPECT_GT((probs.argmax(0) == mask).to(torch::kDouble).mean().item<double>(), 0.9999);
+}
+
+TEST(CliSegment, BadChannelCountsAreRefusedBeforeAnythingIsWritten) {
+  const krait::test::TempDir d;
+  const fs::path out = d / "mask.nii.gz";
+  expectFailure(runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-i",
+                          smallImage().string(), "-o", out.string()}),
+                3, "the model expects 1 channel(s), the input has 2", out);
+  expectFailure(runKrait({"segment", "-m", kModel.string(), "-i", (d / "missing_0000.nii.gz").string(), "-o",
+                          out.string()}),
+                3, "missing_0000.nii.gz", out);
+}
+
+TEST(CliSegment, ZeroOrNanSpacingIsRefused) {
+  const krait::test::TempDir d;
+  krait::io::writeVolume(krait::io::readVolume(smallImage()), d / "image.nii");
+  for (const float bad : {0.0f, std::nanf("")}) {
+    {
+      std::fstream f(d / "image.nii", std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(80);  // pixdim[1], the voxel width
+      f.write(reinterpret_cast<const char*>(&bad), sizeof bad);
+    }
+    expectFailure(runKrait({"segment", "-m", kModel.string(), "-i", (d / "image.nii").string(), "-o",
+                            (d / "mask.nii.gz").string()}),
+                  3, "image.nii", d / "mask.nii.gz");
+  }
+}
+
+TEST(CliSegment, CorruptMismatchedOrUnknownCheckpointsAreRefusedByName) {
+  const krait::test::TempDir d;
+  const fs::path model = copyModel(d), checkpoint = model / "fold_0" / "checkpoint_final.pth";
+  const fs::path out = d / "mask.nii.gz";
+  const std::vector<std::string> args{"segment", "-m", model.string(), "-i", smallImage().string(), "-o", out.string()};
+
+  fs::resize_file(checkpoint, fs::file_size(checkpoint) / 2);
+  expectFailure(runKrait(args), 3, checkpoint.string(), out);
+
+  // A checkpoint of another U-Mamba (3D, other stages): strict loading names the first mismatch.
+  fs::copy_file(kCheckpoints / "tiny_nnunet_checkpoint.pth", checkpoint, fs::copy_options::overwrite_existing);
+  expectFailure(runKrait(args), 3, checkpoint.string(), out);
+
+  fs::copy_file(kCheckpoints / "unknown_trainer_checkpoint.pth", checkpoint, fs::copy_options::overwrite_existing);
+  expectFailure(runKrait(args), 3, "nnUNetTrainerMyOwnNet", out);
+}
+
+TEST(CliSegment, UsageErrorsExitWithTwo) {
+  const krait::test::TempDir d;
+  const fs::path out = d / "mask.nii.gz";
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{"--step", "0"}, {"--step", "x"},
+                                                {"--device", "tpu"}, {"--folds", "7"}}) {
+    std::vector<std::string> args{"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", out.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = runKrait(args);
+    EXPECT_NE(r.exitCode, 0) << extra[0] << " " << extra[1];
+    EXPECT_FALSE(fs::exists(out));
+  }
+  EXPECT_EQ(runKrait({"segment", "-i", smallImage().string(), "-o", out.string()}).exitCode, 2);
+  EXPECT_EQ(runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", (d / "m.png").string()}).exitCode, 2);
+}
+
+TEST(CliSegment, CtrlCCancelsWithoutWritingAnything) {
+  const krait::test::TempDir d;
+  const fs::path out = d / "mask.nii.gz";
+  // 558 tiles take tens of seconds: the interrupt arrives while the network runs.
+  const auto r = runKrait({"segment", "-m", kModel.string(), "-i", testData("nifti-itk/KmeansTest_T1UCharRaw.nii.gz").string(),
+                           "-o", out.string(), "--threads", "1"},
+                          4.0);
+  EXPECT_EQ(r.exitCode, 130) << r.err;
+  EXPECT_NE(r.err.find("cancelled"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  for (const auto& e : fs::directory_iterator(d.path())) ADD_FAILURE() << "left behind: " << e.path();
+}
+
+TEST(CliBatch, GoesOnAfterABadCaseAndSkipsFinishedCasesOnTheNextRun) {
+  const krait::test::TempDir d;
+  fs::create_directories(d / "in");
+  fs::copy_file(smallImage(), d / "in" / "a_0000.nii");
+  fs::copy_file(smallImage(), d / "in" / "b.nii");
+  std::ofstream(d / "in" / "c_0000.nii.gz") << "not an image";
+  const std::vector<std::string> args{"batch", "-m", kModel.string(), "--input-dir", (d / "in").string(), "-o",
+                                      (d / "out").string(), "--json"};
+  auto r = runKrait(args);
+  EXPECT_EQ(r.exitCode, 3) << r.err;
+  EXPECT_NE(r.err.find("c_0000.nii.gz"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(d / "out" / "a.nii.gz"));
+  EXPECT_TRUE(fs::exists(d / "out" / "b.nii.gz"));
+  EXPECT_FALSE(fs::exists(d / "out" / "c.nii.gz"));
+  std::ifstream failedReport(d / "out" / "c.json");
+  const json c = json::parse(failedReport);
+  EXPECT_EQ(c.at("status"), "failed");
+  EXPECT_EQ(c.at("model").at("checksum").get<std::string>().size(), 64u);
+  std::ifstream okReport(d / "out" / "a.json");
+  const json a = json::parse(okReport);
+  EXPECT_EQ(a.at("status"), "ok");
+  EXPECT_TRUE(a.contains("peak_rss_gib"));
+  EXPECT_TRUE(a.at("versions").contains("libtorch"));
+
+  r = runKrait(args);
+  EXPECT_EQ(r.exitCode, 3);
+  std::istringstream lines(r.out);
+  std::string line, last;
+  int skipped = 0;
+  while (std::getline(lines, line)) {
+    if (json::parse(line).value("status", "") == "skipped") ++skipped;
+    last = line;
+  }
+  EXPECT_EQ(skipped, 2);
+  EXPECT_EQ(json::parse(last).at("failed"), 1);
+}
+
+TEST(CliModels, ImportListInfoVerifyRemove) {
+  const krait::test::TempDir d;
+  const std::string store = (d / "store").string();
+  auto r = runKrait({"models", "import", kModel.string(), "--name", "t1", "--models-dir", store});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  r = runKrait({"models", "info", "t1", "--models-dir", store, "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const json info = json::parse(r.out);
+  EXPECT_EQ(info.at("network"), "UMambaBot");
+  EXPECT_EQ(info.at("configuration"), "2d");
+  EXPECT_EQ(info.at("channels"), json({"T1"}));
+  EXPECT_EQ(info.at("labels").size(), 2u);
+  EXPECT_EQ(info.at("files").size(), 3u);
+  EXPECT_EQ(runKrait({"models", "verify", "t1", "--models-dir", store}).exitCode, 0);
+  // A stored model is used by name.
+  r = runKrait({"segment", "-m", "t1", "--models-dir", store, "-i", smallImage().string(), "-o",
+                (d / "m.nii.gz").string(), "--quiet"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  std::ofstream(d / "store" / "t1" / "plans.json", std::ios::app) << " ";
+  r = runKrait({"models", "verify", "t1", "--models-dir", store});
+  EXPECT_EQ(r.exitCode, 3);
+  EXPECT_NE(r.err.find("plans.json"), std::string::npos) << r.err;
+  EXPECT_EQ(runKrait({"models", "import", kModel.string(), "--name", "t1", "--models-dir", store}).exitCode, 4);
+  EXPECT_EQ(runKrait({"models", "remove", "t1", "--models-dir", store}).exitCode, 0);
+  r = runKrait({"models", "list", "--models-dir", store, "--json"});
+  EXPECT_EQ(json::parse(r.out), json::array());
+  for (const auto& e : fs::directory_iterator(d / "store")) ADD_FAILURE() << "left behind: " << e.path();
+}
+
+}  // namespace
