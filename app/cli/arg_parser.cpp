@@ -58,32 +58,42 @@ std::vector<std::string> ArgParser::values(const std::string& name) const {
   return it == repeated_.end() ? std::vector<std::string>{} : it->second;
 }
 
-double ArgParser::doubleValue(const std::string& name, double fallback) const {
-  if (!has(name)) return fallback;
-  const std::string v = value(name);
+namespace {
+
+// Whole-string conversion with std::stoi / std::stod; anything left over is a usage error naming the option.
+template <typename T, typename Convert>
+T number(const std::string& name, const std::string& v, Convert convert, const char* what) {
   std::size_t used = 0;
-  double x = 0.0;
+  T x{};
   try {
-    x = std::stod(v, &used);
+    x = convert(v, &used);
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != v.size() || v.empty()) throw Error(ErrorKind::Usage, "option " + name + " needs a number, not '" + v + "'");
+  if (used != v.size() || v.empty()) throw Error(ErrorKind::Usage, "option " + name + " needs " + what + ", not '" + v + "'");
   return x;
+}
+
+}  // namespace
+
+double ArgParser::doubleValue(const std::string& name, double fallback) const {
+  if (!has(name)) return fallback;
+  return number<double>(name, value(name), [](const std::string& v, std::size_t* used) { return std::stod(v, used); },
+                        "a number");
 }
 
 int ArgParser::intValue(const std::string& name, int fallback) const {
   if (!has(name)) return fallback;
-  const std::string v = value(name);
-  std::size_t used = 0;
-  int n = 0;
-  try {
-    n = std::stoi(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty()) throw Error(ErrorKind::Usage, "option " + name + " needs a whole number, not '" + v + "'");
-  return n;
+  return number<int>(name, value(name), [](const std::string& v, std::size_t* used) { return std::stoi(v, used); },
+                     "a whole number");
+}
+
+std::vector<std::string> ArgParser::listValue(const std::string& name) const {
+  std::vector<std::string> out;
+  std::stringstream in(value(name));
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
 }
 
 std::string ArgParser::help() const {

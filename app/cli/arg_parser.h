@@ -24,6 +24,8 @@ class ArgParser {
   // Every value of an option given several times, in command-line order.
   std::vector<std::string> values(const std::string& name) const;
   double doubleValue(const std::string& name, double fallback) const;
+  // A comma-separated value ("0,1,2") as its non-empty items; empty when the option is absent.
+  std::vector<std::string> listValue(const std::string& name) const;
   int intValue(const std::string& name, int fallback) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
   std::string help() const;

@@ -1,5 +1,4 @@
 #include <iostream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -13,14 +12,6 @@ using nlohmann::json;
 
 namespace krait::cli {
 namespace {
-
-std::vector<std::string> splitFolds(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 json describe(const models::ModelManifest& m) {
   json labels = json::array();
@@ -80,7 +71,7 @@ int runModels(const std::vector<std::string>& argv) {
   const bool asJson = args.has("--json");
 
   if (action == "import") {
-    const auto m = models::importModel(pos[1], store, splitFolds(args.value("--folds")), args.value("--name"),
+    const auto m = models::importModel(pos[1], store, args.listValue("--folds"), args.value("--name"),
                                        args.value("--checkpoint", "checkpoint_final.pth"));
     if (asJson) std::cout << describe(m).dump() << "\n";
     else std::cout << "imported " << m.name << " into " << (store / m.name).string() << "\n";

@@ -14,17 +14,6 @@
 using nlohmann::json;
 
 namespace krait::cli {
-namespace {
-
-std::vector<std::string> splitList(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-}  // namespace
 
 void resetPeakMemory() {
   std::ofstream clear("/proc/self/clear_refs");
@@ -74,7 +63,7 @@ models::SegmentationModel loadModelFromArgs(const ArgParser& args) {
   if (checkpoint.empty())
     checkpoint = std::filesystem::exists(folder / "manifest.json") ? models::readManifest(folder).checkpointName
                                                                    : "checkpoint_final.pth";
-  return models::loadSegmentationModel(folder, splitList(args.value("--folds")), checkpoint);
+  return models::loadSegmentationModel(folder, args.listValue("--folds"), checkpoint);
 }
 
 json labelVolumes(const torch::Tensor& labels, const Geometry& geometry, const models::DatasetDescription& dataset,

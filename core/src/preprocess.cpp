@@ -12,6 +12,7 @@ Preprocessed preprocess(const torch::Tensor& image, const std::vector<double>& s
   const auto& t = plan.transposeForward;
   Preprocessed out;
   PreprocessRecord& r = out.record;
+  r.originalSpacing = spacing;
   r.spacing = {spacing[t[0]], spacing[t[1]], spacing[t[2]]};
   torch::Tensor data = image.to(torch::kFloat).permute({0, t[0] + 1, t[1] + 1, t[2] + 1}).contiguous();
   NonzeroCrop crop = cropToNonzero(data);

@@ -26,8 +26,13 @@ int64_t largestLabel(const InferencePlan& plan) {
 ExportedSegmentation exportSegmentation(const torch::Tensor& logits, const InferencePlan& plan,
                                         const PreprocessRecord& record, bool withProbabilities) {
   const std::vector<int64_t> cropped(record.shapeAfterCropping.begin(), record.shapeAfterCropping.end());
+  // nnU-Net 2.1.1 passes the spacing as read, not transposed, to this resampling (and takes a 2D
+  // configuration's slice spacing from it too). The spacings only decide the separate-z rule here; Krait
+  // follows the official code so that the masks agree.
+  std::vector<double> current = plan.targetSpacing;
+  if (current.size() == 2) current.insert(current.begin(), record.originalSpacing[0]);
   const torch::Tensor resampled =
-      resampleToShape(logits, cropped, record.targetSpacing, record.spacing, plan.probabilityResampling);
+      resampleToShape(logits, cropped, current, record.originalSpacing, plan.probabilityResampling);
 
   torch::Tensor probabilities, segmentation;
   if (plan.regions) {

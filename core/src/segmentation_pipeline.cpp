@@ -1,5 +1,7 @@
 #include "krait/core/segmentation_pipeline.h"
 
+#include <c10/core/InferenceMode.h>
+
 #include <chrono>
 #include <cmath>
 
@@ -33,6 +35,7 @@ SegmentationResult runSegmentation(const torch::Tensor& image, const std::vector
                                    const InferencePlan& plan, const std::vector<TilePredictor>& folds,
                                    const PipelineOptions& options) {
   checkInput(image, spacing, plan, folds.size());
+  c10::InferenceMode inference;
   auto report = [&](const std::string& stage, int64_t done, int64_t total) {
     if (options.progress) options.progress({stage, done, total});
   };

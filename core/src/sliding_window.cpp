@@ -1,5 +1,7 @@
 #include "krait/core/sliding_window.h"
 
+#include <c10/core/InferenceMode.h>
+
 #include <cmath>
 
 #include "krait/core/error.h"
@@ -86,6 +88,8 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
                                    const SlidingWindowOptions& options, const TileProgress& progress,
                                    const std::atomic<bool>* cancelled) {
   TORCH_CHECK(data.dim() == 4, "predictSlidingWindow needs (C, Z, Y, X) data");
+  // Networks return inference tensors; mirroring and accumulation update them in place.
+  c10::InferenceMode inference;
   const auto& patch = options.patchSize;
   const auto spatial = static_cast<int64_t>(patch.size());
   TORCH_CHECK(spatial == 2 || spatial == 3, "patch size must have 2 or 3 entries");

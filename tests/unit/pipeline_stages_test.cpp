@@ -121,6 +121,20 @@ TEST(SlidingWindow, MirroringUndoesTheFlip) {
   EXPECT_LT((logits - torch::flip(data, {3})).abs().max().item<double>(), 1e-6);
 }
 
+TEST(SlidingWindow, MirroringWorksWithInferenceTensorsFromTheNetwork) {
+  krait::SlidingWindowOptions o;
+  o.patchSize = {8, 8, 8};
+  o.mirrorAxes = {0, 1, 2};
+  const torch::Tensor logits = krait::predictSlidingWindow(
+      torch::rand({1, 8, 8, 8}), 1,
+      [](const torch::Tensor& x) {
+        c10::InferenceMode guard;
+        return x * 2.0;
+      },
+      o);
+  EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{1, 8, 8, 8}));
+}
+
 TEST(NonzeroCrop, FillHolesMatchesScipy) {
   const torch::Tensor in = fixture("fill_in").to(torch::kBool);
   EXPECT_TRUE(torch::equal(krait::fillHoles(in), fixture("fill_out").to(torch::kBool)));

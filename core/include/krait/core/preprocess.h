@@ -12,7 +12,8 @@
 namespace krait {
 
 struct PreprocessRecord {
-  std::vector<double> spacing;  // (z, y, x) after transpose_forward
+  std::vector<double> originalSpacing;  // (z, y, x) as read
+  std::vector<double> spacing;          // (z, y, x) after transpose_forward
   std::array<int64_t, 3> shapeBeforeCropping{}, shapeAfterCropping{};
   BoundingBox box;
   std::vector<double> targetSpacing;  // 3 entries (a 2D configuration keeps the slice spacing)

@@ -1,0 +1,106 @@
+// pipeline_bench [--threads N] [--network NAME] IMAGE...: end-to-end CPU time of `krait segment` for each
+// image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
+// depend on their values), split into the stages read, preprocess, network, export and write, with the
+// process's peak resident memory. The non-network share is what the pipeline itself costs.
+#include <sys/resource.h>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "krait/core/memory.h"
+#include "krait/core/segmentation_pipeline.h"
+#include "krait/core/threads.h"
+#include "krait/core/volume_tensor.h"
+#include "krait/io/volume_io.h"
+#include "krait/models/network_factory.h"
+#include "krait/models/plans.h"
+
+namespace fs = std::filesystem;
+using namespace krait;
+
+namespace {
+
+const fs::path kProduction = fs::path(KRAIT_FIXTURES) / "networks" / "production";
+
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+double peakRssGiB() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / (1024.0 * 1024.0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 0;
+  std::string name = "umamba_bot_3d";
+  std::vector<std::string> images;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--network") && i + 1 < argc) name = argv[++i];
+    else images.push_back(argv[i]);
+  }
+  if (images.empty()) {
+    std::fprintf(stderr, "usage: pipeline_bench [--threads N] [--network NAME] IMAGE...\n");
+    return 2;
+  }
+  keepFreedMemoryForReuse();
+  std::printf("threads %d, network %s\n", configureThreads(threads), name.c_str());
+
+  std::ifstream summaryFile(kProduction / "summary.json");
+  const auto summary = nlohmann::json::parse(summaryFile).at(name);
+  const std::string configuration = summary.at("configuration");
+  const fs::path plans = kProduction / (name + ".plans.json"), dataset = kProduction / (name + ".dataset.json");
+  const auto architecture = models::readConfigurationPlan(plans, configuration);
+  const auto description = models::readDatasetDescription(dataset);
+  const InferencePlan plan = models::readInferencePlan(plans, dataset, configuration);
+  const auto net = models::buildNetwork(summary.at("trainer_name"), architecture,
+                                        static_cast<int64_t>(description.channelNames.size()),
+                                        description.numSegmentationHeads());
+  {
+    torch::NoGradGuard noGrad;
+    for (auto& p : net->parameters()) p.normal_(0.0, 0.02);
+  }
+  net->eval();
+  const TilePredictor predictor = [&](const torch::Tensor& x) {
+    c10::InferenceMode guard;
+    return net->forward(x);
+  };
+
+  std::printf("| image | grid (network) | tiles | read s | preprocess s | network s | export s | write s | "
+              "non-network share | peak RSS GiB |\n|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& image : images) {
+    auto start = std::chrono::steady_clock::now();
+    const Volume v = io::readVolume(image);
+    const double read = since(start);
+    const Vec3& s = v.geometry().spacing;
+    int64_t tiles = 0;
+    PipelineOptions options;
+    options.progress = [&](const PipelineProgress& p) {
+      if (p.stage == "network") tiles = p.total;
+    };
+    const SegmentationResult r = runSegmentation(toTensor(v).to(torch::kFloat), {s[2], s[1], s[0]}, plan, {predictor}, options);
+    start = std::chrono::steady_clock::now();
+    const fs::path out = fs::temp_directory_path() / "pipeline_bench_mask.nii.gz";
+    io::writeVolume(fromTensor(r.labels, v.geometry()), out);
+    const double write = since(start);
+    fs::remove(out);
+    const double network = r.seconds.network;
+    const double total = read + r.seconds.preprocess + network + r.seconds.exportStage + write;
+    std::printf("| %s | %lld x %lld x %lld | %lld | %.2f | %.2f | %.1f | %.2f | %.2f | %.1f %% | %.2f |\n",
+                fs::path(image).filename().c_str(), static_cast<long long>(r.networkGrid[0]),
+                static_cast<long long>(r.networkGrid[1]), static_cast<long long>(r.networkGrid[2]),
+                static_cast<long long>(tiles), read, r.seconds.preprocess, network, r.seconds.exportStage, write,
+                100.0 * (total - network) / total, peakRssGiB());
+    std::fflush(stdout);
+  }
+  return 0;
+}
