@@ -135,7 +135,7 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
     withChannels.emplace_back(Slice());
     withChannels.insert(withChannels.end(), where.begin(), where.end());
 
-    const torch::Tensor tile = padded.index(withChannels).unsqueeze(0);
+    const torch::Tensor tile = padded.index(withChannels).unsqueeze(0).contiguous();
     const torch::Tensor prediction = predictTile(tile, predictor, flips).to(torch::kFloat);
     if (prediction.size(0) != heads || !prediction.sizes().slice(1).equals(torch::IntArrayRef(patch)))
       throw Error(ErrorKind::Internal, "the network's logits do not match the patch size and the number of labels");
