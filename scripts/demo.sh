@@ -11,5 +11,6 @@ scripts/build.sh build
 sample="${KRAIT_TESTDATA:-$HOME/.cache/krait/testdata}/nifti-mricron/ch2.nii.gz"
 build/app/cli/krait info "$sample"
 mkdir -p build/demo
-build/app/cli/krait segment -m tests/fixtures/pipeline/t1_2d_on_3d/model -i "$sample" -o build/demo/ch2_mask.nii.gz
+build/app/cli/krait segment -m tests/fixtures/pipeline/t1_masked_zscore_tta_2folds/model --folds 0 -i "$sample" \
+  -o build/demo/ch2_mask.nii.gz
 echo "mask: build/demo/ch2_mask.nii.gz"
