@@ -205,24 +205,25 @@ torch::Tensor resampleToShape(const torch::Tensor& data, c10::IntArrayRef newSha
   TORCH_CHECK(data.dim() == 4 && newShape.size() == 3, "resampleToShape needs (C, Z, Y, X) data and 3 sizes");
   if (data.sizes().slice(1).equals(newShape)) return data;
   const int64_t axis = separateZAxis(currentSpacing, newSpacing, options);
-  const torch::Tensor d = data.to(torch::kDouble).contiguous();
-  std::vector<torch::Tensor> channels;
-  for (int64_t c = 0; c < d.size(0); ++c) {
+  // One channel at a time in float64: the arithmetic of the whole-array version, a fraction of its memory
+  // (the export resamples every class's logits).
+  torch::Tensor out = torch::empty({data.size(0), newShape[0], newShape[1], newShape[2]}, data.options());
+  for (int64_t c = 0; c < data.size(0); ++c) {
+    const torch::Tensor d = data[c].to(torch::kDouble).contiguous();
     if (axis < 0) {
-      channels.push_back(resizeArray(d[c], newShape, options.order));
+      out[c].copy_(resizeArray(d, newShape, options.order));
       continue;
     }
     std::vector<int64_t> plane;
     for (int64_t a = 0; a < 3; ++a)
       if (a != axis) plane.push_back(newShape[a]);
     std::vector<torch::Tensor> slices;
-    for (int64_t s = 0; s < d.size(axis + 1); ++s)
-      slices.push_back(resizeArray(d[c].select(axis, s), plane, options.order));
+    for (int64_t s = 0; s < d.size(axis); ++s) slices.push_back(resizeArray(d.select(axis, s), plane, options.order));
     torch::Tensor stacked = torch::stack(slices, axis).contiguous();
     if (stacked.size(axis) != newShape[axis]) stacked = resizeAxis(stacked, axis, newShape[axis], options.orderZ);
-    channels.push_back(stacked);
+    out[c].copy_(stacked);
   }
-  return torch::stack(channels).to(data.scalar_type());
+  return out;
 }
 
 }  // namespace krait
