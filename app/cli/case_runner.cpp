@@ -3,18 +3,12 @@
 #include <chrono>
 
 #include "case_input.h"
+#include "krait/core/memory.h"
+#include "krait/core/stopwatch.h"
 #include "krait/core/volume_tensor.h"
 #include "segmentation_report.h"
 
 namespace krait::cli {
-namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
-
 nlohmann::json runCase(const models::SegmentationModel& model, const std::vector<TilePredictor>& predictors,
                        const CaseRun& run, PipelineOptions options, int threads) {
   resetPeakMemory();

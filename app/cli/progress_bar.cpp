@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "krait/core/stopwatch.h"
+
 namespace krait::cli {
 namespace {
 
@@ -14,10 +16,6 @@ std::string clock(double seconds) {
   if (s >= 3600) std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
   else std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
   return text;
-}
-
-double since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 }  // namespace
@@ -39,13 +37,13 @@ void ProgressBar::update(const PipelineProgress& p) {
     const int filled = static_cast<int>(width * p.done / p.total);
     line += " [" + std::string(filled, '#') + std::string(width - filled, '.') + "] tile " + std::to_string(p.done) +
             "/" + std::to_string(p.total);
-    line += "  elapsed " + clock(since(start_));
+    line += "  elapsed " + clock(secondsSince(start_));
     if (p.done > 1) {
-      const double perTile = since(networkStart_) / static_cast<double>(p.done - 1);
+      const double perTile = secondsSince(networkStart_) / static_cast<double>(p.done - 1);
       line += "  remaining " + clock(perTile * static_cast<double>(p.total - p.done));
     }
   } else {
-    line += "  elapsed " + clock(since(start_));
+    line += "  elapsed " + clock(secondsSince(start_));
   }
   const size_t width = line.size();
   if (line.size() < lastWidth_) line.append(lastWidth_ - line.size(), ' ');

@@ -1,33 +1,18 @@
 #include "segmentation_report.h"
 
-#include <sys/resource.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
 
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 
 #include "krait/core/error.h"
+#include "krait/core/memory.h"
 #include "krait/models/model_store.h"
 
 using nlohmann::json;
 
 namespace krait::cli {
-
-void resetPeakMemory() {
-  std::ofstream clear("/proc/self/clear_refs");
-  clear << "5";
-}
-
-double peakResidentGiB() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / (1024.0 * 1024.0);
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);
-}
 
 PipelineOptions pipelineOptions(const ArgParser& args, const torch::Device& device) {
   PipelineOptions o;

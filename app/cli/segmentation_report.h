@@ -17,10 +17,6 @@ torch::Device parseDevice(const std::string& text);
 // --step and --tta, on `device`.
 PipelineOptions pipelineOptions(const ArgParser& args, const torch::Device& device);
 
-// Peak resident memory since the last reset (Linux VmHWM), in GiB; the reset makes it per case in batches.
-void resetPeakMemory();
-double peakResidentGiB();
-
 // The model of -m with --folds and --checkpoint applied.
 models::SegmentationModel loadModelFromArgs(const ArgParser& args);
 

@@ -4,7 +4,11 @@
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
 
+#include <sys/resource.h>
+
 #include <cstddef>
+#include <fstream>
+#include <string>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -88,6 +92,20 @@ class CachingCpuAllocator final : public c10::Allocator {
 void keepFreedMemoryForReuse() {
   static std::once_flag once;
   std::call_once(once, [] { c10::SetCPUAllocator(&CachingCpuAllocator::instance(), /*priority=*/1); });
+}
+
+void resetPeakMemory() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+}
+
+double peakResidentGiB() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / (1024.0 * 1024.0);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);
 }
 
 }  // namespace krait

@@ -7,13 +7,10 @@
 
 #include "krait/core/error.h"
 #include "krait/core/segmentation_export.h"
+#include "krait/core/stopwatch.h"
 
 namespace krait {
 namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 void checkInput(const torch::Tensor& image, const std::vector<double>& spacing, const InferencePlan& plan,
                 size_t folds) {

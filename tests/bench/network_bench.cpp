@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     std::printf("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f%% | %ld | %.2f |\n", name.c_str(),
                 patch.c_str(), total * 1e3, conv * 1e3, linear * 1e3, scan * 1e3, norm * 1e3,
                 (total - conv - linear - scan - norm) * 1e3, total / conv, total / (conv + linear),
-                100.0 * scan / total, faults, static_cast<double>(usage().ru_maxrss) / (1024.0 * 1024.0));
+                100.0 * scan / total, faults, krait::peakResidentGiB());
     if (ops)  // every top-level operator over 1% of the tile, for finding where "other" goes
       for (const auto& [op, sec] : timer.seconds())
         if (sec / repeats > 0.01 * total) std::printf("    %-40s %8.1f ms\n", op.c_str(), sec / repeats * 1e3);

@@ -2,8 +2,6 @@
 // image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
 // depend on their values), split into the stages read, preprocess, network, export and write, with the
 // process's peak resident memory. The non-network share is what the pipeline itself costs.
-#include <sys/resource.h>
-
 #include <torch/torch.h>
 
 #include <chrono>
@@ -14,6 +12,7 @@
 
 #include "krait/core/memory.h"
 #include "krait/core/segmentation_pipeline.h"
+#include "krait/core/stopwatch.h"
 #include "krait/core/threads.h"
 #include "krait/core/volume_tensor.h"
 #include "krait/io/volume_io.h"
@@ -26,16 +25,6 @@ using namespace krait;
 namespace {
 
 const fs::path kProduction = fs::path(KRAIT_FIXTURES) / "networks" / "production";
-
-double since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-double peakRssGiB() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / (1024.0 * 1024.0);
-}
 
 }  // namespace
 
@@ -80,7 +69,7 @@ int main(int argc, char** argv) {
   for (const auto& image : images) {
     auto start = std::chrono::steady_clock::now();
     const Volume v = io::readVolume(image);
-    const double read = since(start);
+    const double read = secondsSince(start);
     const Vec3& s = v.geometry().spacing;
     int64_t tiles = 0;
     PipelineOptions options;
@@ -91,7 +80,7 @@ int main(int argc, char** argv) {
     start = std::chrono::steady_clock::now();
     const fs::path out = fs::temp_directory_path() / "pipeline_bench_mask.nii.gz";
     io::writeVolume(fromTensor(r.labels, v.geometry()), out);
-    const double write = since(start);
+    const double write = secondsSince(start);
     fs::remove(out);
     const double network = r.seconds.network;
     const double total = read + r.seconds.preprocess + network + r.seconds.exportStage + write;
@@ -99,7 +88,7 @@ int main(int argc, char** argv) {
                 fs::path(image).filename().c_str(), static_cast<long long>(r.networkGrid[0]),
                 static_cast<long long>(r.networkGrid[1]), static_cast<long long>(r.networkGrid[2]),
                 static_cast<long long>(tiles), read, r.seconds.preprocess, network, r.seconds.exportStage, write,
-                100.0 * (total - network) / total, peakRssGiB());
+                100.0 * (total - network) / total, peakResidentGiB());
     std::fflush(stdout);
   }
   return 0;

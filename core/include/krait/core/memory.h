@@ -10,4 +10,9 @@ namespace krait {
 // kept beyond the live tensors. Call before the first tensor; later calls do nothing.
 void keepFreedMemoryForReuse();
 
+// Peak resident memory in GiB since the last resetPeakMemory() (Linux VmHWM), else since the process began.
+// The reset lets a batch report each case's own peak.
+void resetPeakMemory();
+double peakResidentGiB();
+
 }  // namespace krait
