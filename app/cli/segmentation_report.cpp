@@ -51,21 +51,14 @@ models::SegmentationModel loadModelFromArgs(const ArgParser& args) {
   return models::loadSegmentationModel(folder, args.listValue("--folds"), checkpoint);
 }
 
-json labelVolumes(const torch::Tensor& labels, const Geometry& geometry, const models::DatasetDescription& dataset,
-                  const InferencePlan& plan) {
+json labelVolumes(const torch::Tensor& labels, const Geometry& geometry, const models::DatasetDescription& dataset) {
   const double voxelMl = geometry.spacing[0] * geometry.spacing[1] * geometry.spacing[2] / 1000.0;
   const torch::Tensor counts = torch::bincount(labels.flatten().to(torch::kLong));
   auto countOf = [&](int value) { return value < counts.size(0) ? counts[value].item<int64_t>() : int64_t{0}; };
   json out = json::array();
-  size_t region = 0;
-  for (const auto& label : dataset.labels) {
-    const bool background = label.values.size() == 1 && label.values[0] == 0;
-    if (background || label.name == "ignore") continue;
-    const int value = plan.regions ? (region < plan.regionClassOrder.size() ? plan.regionClassOrder[region++] : -1)
-                                   : label.values[0];
-    if (value < 0) continue;
-    const int64_t n = countOf(value);
-    out.push_back({{"label", value}, {"name", label.name}, {"voxels", n}, {"ml", static_cast<double>(n) * voxelMl}});
+  for (const models::MaskLabel& label : models::maskLabels(dataset)) {
+    const int64_t n = countOf(label.value);
+    out.push_back({{"label", label.value}, {"name", label.name}, {"voxels", n}, {"ml", static_cast<double>(n) * voxelMl}});
   }
   return out;
 }
@@ -93,7 +86,7 @@ json segmentationReport(const models::SegmentationModel& model, const CaseInput&
       {"seconds", {{"preprocess", result.seconds.preprocess}, {"network", result.seconds.network},
                    {"export", result.seconds.exportStage}}},
       {"peak_rss_gib", peakResidentGiB()},
-      {"labels", labelVolumes(result.labels, input.geometry, model.dataset, model.plan)},
+      {"labels", labelVolumes(result.labels, input.geometry, model.dataset)},
   };
 }
 

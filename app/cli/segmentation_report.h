@@ -21,8 +21,8 @@ PipelineOptions pipelineOptions(const ArgParser& args, const torch::Device& devi
 models::SegmentationModel loadModelFromArgs(const ArgParser& args);
 
 // Volume in mL of every foreground label present in the dataset, by name.
-nlohmann::json labelVolumes(const torch::Tensor& labels, const Geometry& geometry, const models::DatasetDescription& dataset,
-                            const InferencePlan& plan);
+nlohmann::json labelVolumes(const torch::Tensor& labels, const Geometry& geometry,
+                            const models::DatasetDescription& dataset);
 
 nlohmann::json segmentationReport(const models::SegmentationModel& model, const CaseInput& input,
                                   const SegmentationResult& result, const PipelineOptions& options, int threads);

@@ -101,12 +101,8 @@ ModelManifest describeModelFolder(const fs::path& folder, const std::vector<std:
   m.checkpointName = checkpointName;
   for (const auto& f : model.folds) m.folds.push_back(f.name);
   m.channels = model.dataset.channelNames;
-  size_t region = 0;
-  for (const auto& l : model.dataset.labels) {
-    if ((l.values.size() == 1 && l.values[0] == 0) || l.name == "ignore") continue;
-    const int value = model.plan.regions ? model.plan.regionClassOrder.at(region++) : l.values[0];
-    m.labels.push_back({value, l.name, kPalette[static_cast<size_t>(value - 1) % kPalette.size()]});
-  }
+  for (const MaskLabel& l : maskLabels(model.dataset))
+    m.labels.push_back({l.value, l.name, kPalette[static_cast<size_t>(l.value - 1) % kPalette.size()]});
   m.patchSize = model.plan.patchSize;
   m.targetSpacing = model.plan.targetSpacing;
   m.files = fileHashes(model);

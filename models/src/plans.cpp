@@ -86,6 +86,21 @@ DatasetDescription readDatasetDescription(const fs::path& datasetJson) {
   return out;
 }
 
+std::vector<MaskLabel> maskLabels(const DatasetDescription& dataset) {
+  std::vector<MaskLabel> out;
+  size_t region = 0;
+  for (const auto& l : dataset.labels) {
+    const bool background = l.values.size() == 1 && l.values[0] == 0;
+    if (background || l.name == "ignore") continue;
+    if (!dataset.regions) {
+      out.push_back({l.values[0], l.name});
+    } else if (region < dataset.regionClassOrder.size()) {
+      out.push_back({dataset.regionClassOrder[region++], l.name});
+    }
+  }
+  return out;
+}
+
 int64_t DatasetDescription::numSegmentationHeads() const {
   int64_t heads = 0;
   for (const auto& l : labels) {

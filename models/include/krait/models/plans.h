@@ -35,6 +35,15 @@ struct DatasetDescription {
   int64_t numSegmentationHeads() const;
 };
 
+struct MaskLabel {
+  int value = 0;
+  std::string name;
+};
+
+// What a mask holds besides background, in dataset.json order: every foreground label with its value, or for
+// a region model every region with the value regions_class_order gives it ("ignore" never appears).
+std::vector<MaskLabel> maskLabels(const DatasetDescription& dataset);
+
 // Throw Error(Input) naming the file for unreadable JSON, an unknown configuration or missing fields.
 ConfigurationPlan readConfigurationPlan(const std::filesystem::path& plansJson, const std::string& configuration);
 DatasetDescription readDatasetDescription(const std::filesystem::path& datasetJson);
