@@ -41,12 +41,20 @@ torch::Tensor predictTile(const torch::Tensor& x, const TilePredictor& predictor
   return prediction[0];
 }
 
-double gaussianWeight(int64_t offset, double sigma) {
-  const auto radius = static_cast<int64_t>(4.0 * sigma + 0.5);  // gaussian_filter's truncate = 4.0
-  if (std::abs(offset) > radius) return 0.0;
+// gaussian_filter's 1D kernel (sigma = patch / 8, truncated at 4 sigma, normalised to sum 1) as it falls on the
+// patch axis around a one at patch / 2; zero beyond the truncation.
+torch::Tensor gaussianAxis(int64_t patch) {
+  const double sigma = static_cast<double>(patch) / 8.0;
+  const auto radius = static_cast<int64_t>(4.0 * sigma + 0.5);
+  auto phi = [&](int64_t x) { return std::exp(-0.5 / (sigma * sigma) * static_cast<double>(x * x)); };
   double sum = 0.0;
-  for (int64_t x = -radius; x <= radius; ++x) sum += std::exp(-0.5 / (sigma * sigma) * static_cast<double>(x * x));
-  return std::exp(-0.5 / (sigma * sigma) * static_cast<double>(offset * offset)) / sum;
+  for (int64_t x = -radius; x <= radius; ++x) sum += phi(x);
+  std::vector<double> w(patch, 0.0);
+  for (int64_t i = 0; i < patch; ++i) {
+    const int64_t offset = i - patch / 2;
+    if (std::abs(offset) <= radius) w[i] = phi(offset) / sum;
+  }
+  return torch::tensor(w, torch::kDouble);
 }
 
 }  // namespace
@@ -71,10 +79,7 @@ std::vector<std::vector<int64_t>> slidingWindowSteps(const std::vector<int64_t>&
 torch::Tensor gaussianImportanceMap(const std::vector<int64_t>& patchSize) {
   torch::Tensor map = torch::ones({1}, torch::kDouble);
   for (size_t d = 0; d < patchSize.size(); ++d) {
-    const int64_t p = patchSize[d];
-    torch::Tensor w = torch::empty({p}, torch::kDouble);
-    for (int64_t i = 0; i < p; ++i) w[i] = gaussianWeight(i - p / 2, static_cast<double>(p) / 8.0);
-    map = map.unsqueeze(-1) * w;
+    map = map.unsqueeze(-1) * gaussianAxis(patchSize[d]);
   }
   map = map.reshape(torch::IntArrayRef(patchSize));
   map = (map / map.max() * 10.0).to(torch::kHalf);
