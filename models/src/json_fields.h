@@ -14,23 +14,15 @@ namespace krait::models {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-inline json readJson(const fs::path& path) {
+// Json = nlohmann::ordered_json keeps the order of object keys (dataset.json's labels are ordered: regions
+// follow it).
+template <typename Json = json>
+Json readJson(const fs::path& path) {
   std::ifstream in(path);
   if (!in) throw inputError(path.string(), "cannot open");
   try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw inputError(path.string(), std::string("not valid JSON: ") + e.what());
-  }
-}
-
-// The same, keeping the order of object keys (dataset.json's labels are ordered: regions follow it).
-inline nlohmann::ordered_json readOrderedJson(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw inputError(path.string(), "cannot open");
-  try {
-    return nlohmann::ordered_json::parse(in);
-  } catch (const nlohmann::ordered_json::exception& e) {
+    return Json::parse(in);
+  } catch (const nlohmann::detail::exception& e) {
     throw inputError(path.string(), std::string("not valid JSON: ") + e.what());
   }
 }

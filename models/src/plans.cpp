@@ -59,7 +59,7 @@ ConfigurationPlan readConfigurationPlan(const fs::path& plansJson, const std::st
 }
 
 DatasetDescription readDatasetDescription(const fs::path& datasetJson) {
-  const nlohmann::ordered_json d = readOrderedJson(datasetJson);
+  const nlohmann::ordered_json d = readJson<nlohmann::ordered_json>(datasetJson);
   DatasetDescription out;
   const nlohmann::ordered_json channels = d.contains("channel_names") ? d.at("channel_names") : d.contains("modality") ? d.at("modality") : nlohmann::ordered_json();
   if (!channels.is_object() || channels.empty()) throw inputError(datasetJson.string(), "no 'channel_names'");
