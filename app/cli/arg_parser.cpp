@@ -1,5 +1,6 @@
 #include "arg_parser.h"
 
+#include <iostream>
 #include <sstream>
 
 #include "krait/core/error.h"
@@ -46,6 +47,13 @@ void ArgParser::parse(const std::vector<std::string>& args) {
     values_[arg] = value;
     repeated_[arg].push_back(value);
   }
+}
+
+bool ArgParser::parseOrShowHelp(const std::vector<std::string>& args) {
+  parse(args);
+  if (!has("--help")) return false;
+  std::cout << help();
+  return true;
 }
 
 std::string ArgParser::value(const std::string& name, const std::string& fallback) const {

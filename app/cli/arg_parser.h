@@ -19,6 +19,8 @@ class ArgParser {
 
   // Throws Error(Usage) naming the offending argument.
   void parse(const std::vector<std::string>& args);
+  // parse(), then prints help() on stdout when --help was given; true means the command is done.
+  bool parseOrShowHelp(const std::vector<std::string>& args);
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   std::string value(const std::string& name, const std::string& fallback = "") const;
   // Every value of an option given several times, in command-line order.

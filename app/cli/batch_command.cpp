@@ -65,11 +65,7 @@ int runBatch(const std::vector<std::string>& argv) {
                   {"--threads", "N", "CPU threads (default: all cores)"},
                   {"--quiet", "", "only errors"},
                   {"--json", "", "one JSON line per case on stdout, then a summary line"}});
-  args.parse(argv);
-  if (args.has("--help")) {
-    std::cout << args.help();
-    return 0;
-  }
+  if (args.parseOrShowHelp(argv)) return 0;
   if (!args.has("-m") || !args.has("-o")) throw Error(ErrorKind::Usage, "missing -m or -o (see --help)");
   if (args.has("--input-dir") == args.has("--manifest"))
     throw Error(ErrorKind::Usage, "give exactly one of --input-dir and --manifest");

@@ -60,11 +60,7 @@ int runInfo(const std::vector<std::string>& argv) {
                   {"--series", "UID", "describe only this DICOM series"},
                   {"--no-resample", "", "refuse DICOM series with uneven slices or gantry tilt instead of resampling"},
                   {"--threads", "N", "CPU threads (default: all cores)"}});
-  args.parse(argv);
-  if (args.has("--help")) {
-    std::cout << args.help();
-    return 0;
-  }
+  if (args.parseOrShowHelp(argv)) return 0;
   if (args.positionals().empty()) throw Error(ErrorKind::Usage, "krait info needs at least one PATH (see --help)");
   configureThreads(args.intValue("--threads", 0));
   io::ReadOptions options;

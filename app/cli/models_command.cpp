@@ -56,11 +56,7 @@ int runModels(const std::vector<std::string>& argv) {
                   {"--checkpoint", "NAME", "import: checkpoint file of each fold (default checkpoint_final.pth)"},
                   {"--models-dir", "DIR", "the store (default: $KRAIT_MODELS or ~/.local/share/krait/models)"},
                   {"--json", "", "machine-readable output"}});
-  args.parse(argv);
-  if (args.has("--help")) {
-    std::cout << args.help();
-    return 0;
-  }
+  if (args.parseOrShowHelp(argv)) return 0;
   const auto& pos = args.positionals();
   if (pos.empty()) throw Error(ErrorKind::Usage, "missing the action: import, list, info, verify or remove (see --help)");
   const std::string action = pos[0];

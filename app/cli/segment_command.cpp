@@ -34,11 +34,7 @@ int runSegment(const std::vector<std::string>& argv) {
                   {"--models-dir", "DIR", "the model store (default: $KRAIT_MODELS or ~/.local/share/krait/models)"},
                   {"--quiet", "", "no progress display and no summary"},
                   {"--json", "", "print a JSON report on stdout instead of the summary"}});
-  args.parse(argv);
-  if (args.has("--help")) {
-    std::cout << args.help();
-    return 0;
-  }
+  if (args.parseOrShowHelp(argv)) return 0;
   for (const char* required : {"-m", "-i", "-o"})
     if (!args.has(required)) throw Error(ErrorKind::Usage, std::string("missing ") + required + " (see --help)");
   const fs::path output = args.value("-o");
