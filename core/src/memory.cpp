@@ -3,10 +3,12 @@
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
+#include <torch/version.h>
 
 #include <sys/resource.h>
 
 #include <cstddef>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <map>
@@ -27,11 +29,13 @@ class CachingCpuAllocator final : public c10::Allocator {
     return *allocator;
   }
 
-  c10::DataPtr allocate(size_t bytes) const override {
-    if (bytes < kMinBytes) return fallback_->allocate(bytes);
-    void* data = const_cast<CachingCpuAllocator*>(this)->take((bytes + kRound - 1) / kRound * kRound);
-    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
-  }
+// LibTorch 2.3 made allocate() non-const and added copy_data().
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+  c10::DataPtr allocate(size_t bytes) override { return allocateBlock(bytes); }
+  void copy_data(void* dest, const void* src, std::size_t count) const override { std::memcpy(dest, src, count); }
+#else
+  c10::DataPtr allocate(size_t bytes) const override { return allocateBlock(bytes); }
+#endif
 
   c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
@@ -41,6 +45,12 @@ class CachingCpuAllocator final : public c10::Allocator {
   CachingCpuAllocator() : fallback_(c10::GetDefaultCPUAllocator()) {}
 
   static void release(void* data) { instance().give(data); }
+
+  c10::DataPtr allocateBlock(size_t bytes) const {
+    if (bytes < kMinBytes) return fallback_->allocate(bytes);
+    void* data = const_cast<CachingCpuAllocator*>(this)->take((bytes + kRound - 1) / kRound * kRound);
+    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+  }
 
   void* take(size_t bytes) {
     {

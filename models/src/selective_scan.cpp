@@ -29,6 +29,10 @@
 #include <utility>
 #include <vector>
 
+#ifdef KRAIT_WITH_CUDA
+#include "cuda/selective_scan_tensors.h"
+#endif
+
 namespace krait::models {
 
 namespace {
@@ -316,14 +320,17 @@ const char* cpuScanKernelName(CpuScanKernel k) { return supported(k) ? kernel(k)
 
 torch::Tensor selectiveScan(const SelectiveScanInputs& in) {
   check(in);
-  if (!in.u.device().is_cpu()) throw std::invalid_argument("selective scan: no kernel for " + in.u.device().str() + " yet");
+#ifdef KRAIT_WITH_CUDA
+  if (in.u.is_cuda()) return selectiveScanCuda(in);
+#endif
+  if (!in.u.device().is_cpu()) throw std::invalid_argument("selective scan: this build has no kernel for " + in.u.device().str());
   static const Kernel best = kernel(CpuScanKernel::Automatic);
   return scanCpu(in, best);
 }
 
 torch::Tensor selectiveScan(const SelectiveScanInputs& in, CpuScanKernel k) {
   check(in);
-  if (!in.u.device().is_cpu()) throw std::invalid_argument("selective scan: no kernel for " + in.u.device().str() + " yet");
+  if (!in.u.device().is_cpu()) throw std::invalid_argument("selective scan: the CPU kernels take CPU tensors, not " + in.u.device().str());
   return scanCpu(in, kernel(k));
 }
 
@@ -340,7 +347,7 @@ torch::Tensor selectiveScanReference(const SelectiveScanInputs& in) {
   const torch::Tensor B = expand(in.B), C = expand(in.C);
   const torch::Tensor deltaA = torch::exp(delta.unsqueeze(-1) * A.unsqueeze(0).unsqueeze(2));  // (B,D,L,N)
   const torch::Tensor deltaBu = (delta * u).unsqueeze(-1) * B.transpose(2, 3);                  // (B,D,L,N)
-  torch::Tensor h = torch::zeros({u.size(0), channels, A.size(1)});
+  torch::Tensor h = torch::zeros({u.size(0), channels, A.size(1)}, u.options());
   std::vector<torch::Tensor> ys;
   for (int64_t t = 0; t < u.size(2); ++t) {
     h = deltaA.select(2, t) * h + deltaBu.select(2, t);

@@ -1,11 +1,14 @@
-// network_bench [--threads N] [--repeats N] [--ops] [NAME...]: CPU forward time of one tile for each network at
-// its usual patch size (the production plans of tests/fixtures/networks/production), with the time split
-// by operator kind, the convolution share ("floor": the time oneDNN needs for the convolutions alone) and
-// the process's peak memory. Weights are random: speed does not depend on their values.
+// network_bench [--threads N] [--repeats N] [--ops] [--device cuda] [NAME...]: forward time of one tile for each
+// network at its usual patch size (the production plans of tests/fixtures/networks/production), with the
+// process's peak memory. On the CPU the time is split by operator kind, with the convolution share ("floor":
+// the time oneDNN needs for the convolutions alone); on CUDA (fp32 weights and activations, cuDNN autotuned,
+// TF32 as LibTorch defaults it) the time is the median of the repeats with the GPU synchronised, and the peak
+// is the GPU memory LibTorch's allocator held. Weights are random: speed does not depend on their values.
 #include <sys/resource.h>
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +19,12 @@
 #include "krait/core/threads.h"
 #include "krait/models/network_factory.h"
 #include "op_timer.h"
+
+#ifdef KRAIT_WITH_CUDA
+#include <ATen/Context.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <torch/cuda.h>
+#endif
 
 using namespace krait::models;
 
@@ -39,42 +48,96 @@ rusage usage() {
   return u;
 }
 
+struct Production {
+  std::shared_ptr<Network> net;
+  torch::Tensor input;
+  ConfigurationPlan plan;
+};
+
+// The network of one production plan with random weights, and a random tile of its patch size.
+Production productionNetwork(const std::string& name) {
+  std::ifstream summaryFile(kProduction / "summary.json");
+  const auto s = nlohmann::json::parse(summaryFile).at(name);
+  auto plan = readConfigurationPlan(kProduction / (name + ".plans.json"), s.at("configuration").get<std::string>());
+  const auto dataset = readDatasetDescription(kProduction / (name + ".dataset.json"));
+  auto net = buildNetwork(s.at("trainer_name").get<std::string>(), plan,
+                          static_cast<int64_t>(dataset.channelNames.size()), dataset.numSegmentationHeads());
+  {
+    torch::NoGradGuard noGrad;
+    for (auto& p : net->parameters()) p.normal_(0.0, 0.02);
+  }
+  net->eval();
+  std::vector<int64_t> shape{1, static_cast<int64_t>(dataset.channelNames.size())};
+  shape.insert(shape.end(), plan.patchSize.begin(), plan.patchSize.end());
+  return {net, torch::randn(shape), std::move(plan)};
+}
+
+std::string patchText(const ConfigurationPlan& plan) {
+  std::string patch;
+  for (size_t a = 0; a < plan.patchSize.size(); ++a) {
+    if (a) patch += 'x';
+    patch += std::to_string(plan.patchSize[a]);
+  }
+  return patch;
+}
+
+int gpuTiles(const std::vector<std::string>& names, int repeats, const torch::Device& device) {
+#ifdef KRAIT_WITH_CUDA
+  at::globalContext().setBenchmarkCuDNN(true);
+  std::printf("| network | patch | ms per tile (median of %d) | peak GPU GiB |\n|---|---|---|---|\n", std::max(repeats, 5));
+  for (const auto& name : names) {
+    auto [net, input, plan] = productionNetwork(name);
+    net->to(device);
+    input = input.to(device);
+    c10::InferenceMode guard;
+    for (int i = 0; i < 3; ++i) net->forward(input);  // cuDNN autotuning, allocator
+    torch::cuda::synchronize();
+    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index() < 0 ? 0 : device.index());
+    std::vector<double> ms;
+    for (int r = 0; r < std::max(repeats, 5); ++r) {
+      const auto start = std::chrono::steady_clock::now();
+      net->forward(input);
+      torch::cuda::synchronize();
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+    const double peak = static_cast<double>(stats.reserved_bytes[0].peak) / double(1 << 30);
+    std::printf("| %s | %s | %.2f | %.2f |\n", name.c_str(), patchText(plan).c_str(), ms[ms.size() / 2], peak);
+    std::fflush(stdout);
+  }
+  return 0;
+#else
+  std::fprintf(stderr, "network_bench: this build has no CUDA\n");
+  return 2;
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int threads = 0, repeats = 1;
   bool ops = false;
+  torch::Device device(torch::kCPU);
   std::vector<std::string> names;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::stoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::stoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--ops")) ops = true;
+    else if (!std::strcmp(argv[i], "--device") && i + 1 < argc) device = torch::Device(argv[++i]);
     else names.emplace_back(argv[i]);
   }
   if (names.empty())
     names = {"umamba_bot_3d", "umamba_enc_3d", "lightmunet_3d", "umamba_bot_2d", "umamba_enc_2d", "lightmunet_2d",
              "swin_umamba", "swin_umamba_d"};
+  if (device.is_cuda()) return gpuTiles(names, repeats, device);
   krait::keepFreedMemoryForReuse();
   std::printf("threads %d, repeats %d\n", krait::configureThreads(threads), repeats);
   std::printf("| network | patch | ms per tile | conv ms | linear ms | scan ms | norm ms | other ms | total / conv "
               "| total / (conv + linear) | scan share | page faults | peak RSS GiB |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-  std::ifstream summaryFile(kProduction / "summary.json");
-  const auto summary = nlohmann::json::parse(summaryFile);
   for (const auto& name : names) {
-    const auto& s = summary.at(name);
-    const auto plan = readConfigurationPlan(kProduction / (name + ".plans.json"), s.at("configuration").get<std::string>());
-    const auto dataset = readDatasetDescription(kProduction / (name + ".dataset.json"));
-    const auto net = buildNetwork(s.at("trainer_name").get<std::string>(), plan,
-                                  static_cast<int64_t>(dataset.channelNames.size()), dataset.numSegmentationHeads());
-    {
-      torch::NoGradGuard noGrad;
-      for (auto& p : net->parameters()) p.normal_(0.0, 0.02);
-    }
-    net->eval();
-    std::vector<int64_t> shape{1, static_cast<int64_t>(dataset.channelNames.size())};
-    shape.insert(shape.end(), plan.patchSize.begin(), plan.patchSize.end());
-    const torch::Tensor input = torch::randn(shape);
+    const auto [net, input, plan] = productionNetwork(name);
     c10::InferenceMode guard;
     net->forward(input);  // warm-up: oneDNN primitive creation, allocator
     krait::bench::OpTimer timer;
@@ -85,11 +148,7 @@ int main(int argc, char** argv) {
     const long faults = (usage().ru_minflt - faultsBefore) / repeats;
     std::map<std::string, double> kinds;
     for (const auto& [op, sec] : timer.seconds()) kinds[kindOf(op)] += sec / repeats;
-    std::string patch;
-    for (size_t a = 0; a < plan.patchSize.size(); ++a) {
-      if (a) patch += 'x';
-      patch += std::to_string(plan.patchSize[a]);
-    }
+    const std::string patch = patchText(plan);
     const double conv = kinds["conv"], linear = kinds["linear"], scan = kinds["scan"], norm = kinds["norm"];
     std::printf("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f%% | %ld | %.2f |\n", name.c_str(),
                 patch.c_str(), total * 1e3, conv * 1e3, linear * 1e3, scan * 1e3, norm * 1e3,

@@ -8,8 +8,8 @@
 //   h[t,n] = exp(dt A[d,n]) h[t-1,n] + dt B[t,n] u[b,d,t],  dt = softplus?(delta[b,d,t] + deltaBias[d]),
 // accumulated in fp32 whatever the input type; the output has u's type.
 // Any strides are accepted (e.g. delta and z as transposes of (batch, length, channels) projections, B and C
-// as transposes of (batch, length, state) slices, as Krait's Mamba layer passes them); the output is a
-// contiguous (batch, channels, length) tensor.
+// as transposes of (batch, length, state) slices, as Krait's Mamba layer passes them). The output is a
+// (batch, channels, length) tensor: contiguous from the CPU scan, channels-fastest from the CUDA scan.
 #include <torch/types.h>
 
 namespace krait::models {
@@ -34,7 +34,9 @@ bool cpuScanKernelSupported(CpuScanKernel kernel);
 // kernel it resolves to on this CPU.
 const char* cpuScanKernelName(CpuScanKernel kernel);
 
-// Dispatches on the inputs' device. CPU: parallel over batch x blocks of channels (one vector lane per
+// Dispatches on the inputs' device. CUDA (builds against a LibTorch with CUDA): fp32, fp16 or bf16 inputs (z,
+// delta, B and C are converted to u's type; A, D and deltaBias are fp32), at most 16 states, a chunked scan
+// parallel along the sequence with fp32 state, output in u's type. CPU: parallel over batch x blocks of channels (one vector lane per
 // channel) on at::get_num_threads() threads, sequential over the sequence, no full-size temporaries. fp32
 // inputs are used in place; other floating types are converted to fp32 first. Fresh outputs come from a small
 // cache of freed scan outputs (it holds at most 128 MiB), so their memory is not newly faulted in each call.
