@@ -1,5 +1,7 @@
 #include "krait/models/segmentation_model.h"
 
+#include <ATen/Context.h>
+
 #include <algorithm>
 
 #include <torch/torch.h>
@@ -63,6 +65,8 @@ SegmentationModel loadSegmentationModel(const fs::path& folder, std::vector<std:
 }
 
 std::vector<TilePredictor> SegmentationModel::predictors(const torch::Device& device) const {
+  // Every tile has the same shape, so cuDNN's per-shape autotuning pays for itself after the first tile.
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
   std::vector<TilePredictor> out;
   for (const ModelFold& fold : folds) {
     fold.network->to(device);

@@ -1,7 +1,8 @@
-// pipeline_bench [--threads N] [--network NAME] IMAGE...: end-to-end CPU time of `krait segment` for each
-// image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
+// pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] IMAGE...: end-to-end time of `krait
+// segment` for each image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
 // depend on their values), split into the stages read, preprocess, network, export and write, with the
 // process's peak resident memory. The non-network share is what the pipeline itself costs.
+#include <ATen/Context.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -31,18 +32,20 @@ const fs::path kProduction = fs::path(KRAIT_FIXTURES) / "networks" / "production
 int main(int argc, char** argv) {
   int threads = 0;
   std::string name = "umamba_bot_3d";
+  torch::Device device(torch::kCPU);
   std::vector<std::string> images;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--network") && i + 1 < argc) name = argv[++i];
+    else if (!std::strcmp(argv[i], "--device") && i + 1 < argc) device = torch::Device(argv[++i]);
     else images.push_back(argv[i]);
   }
   if (images.empty()) {
-    std::fprintf(stderr, "usage: pipeline_bench [--threads N] [--network NAME] IMAGE...\n");
+    std::fprintf(stderr, "usage: pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] IMAGE...\n");
     return 2;
   }
   keepFreedMemoryForReuse();
-  std::printf("threads %d, network %s\n", configureThreads(threads), name.c_str());
+  std::printf("threads %d, network %s, device %s\n", configureThreads(threads), name.c_str(), device.str().c_str());
 
   std::ifstream summaryFile(kProduction / "summary.json");
   const auto summary = nlohmann::json::parse(summaryFile).at(name);
@@ -59,6 +62,8 @@ int main(int argc, char** argv) {
     for (auto& p : net->parameters()) p.normal_(0.0, 0.02);
   }
   net->eval();
+  net->to(device);
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
   const TilePredictor predictor = [&](const torch::Tensor& x) {
     c10::InferenceMode guard;
     return net->forward(x);
@@ -73,6 +78,7 @@ int main(int argc, char** argv) {
     const Vec3& s = v.geometry().spacing;
     int64_t tiles = 0;
     PipelineOptions options;
+    options.device = device;
     options.progress = [&](const PipelineProgress& p) {
       if (p.stage == "network") tiles = p.total;
     };
