@@ -101,8 +101,29 @@ AxisTaps axisTaps(int64_t inLen, int64_t outLen, int order, int64_t pad) {
   return t;
 }
 
+// resizeAxis below for orders 0 and 1 (no prefilter, no padding) with tensor ops, on the tensor's device:
+// the same taps, weights and float64 sums in the same order, so the same values as on the CPU.
+torch::Tensor resizeAxisOnDevice(const torch::Tensor& in, int64_t axis, int64_t outLen, int order) {
+  AxisTaps t = axisTaps(in.size(axis), outLen, order, 0);
+  const int64_t taps = order + 1;
+  const torch::Tensor index = torch::from_blob(t.index.data(), {outLen, taps}, torch::kInt64).to(in.device());
+  const torch::Tensor weight = torch::from_blob(t.weight.data(), {outLen, taps}, torch::kDouble).to(in.device());
+  std::vector<int64_t> along(in.dim(), 1);
+  along[axis] = outLen;
+  torch::Tensor out;
+  for (int64_t h = 0; h < taps; ++h) {
+    torch::Tensor term = in.index_select(axis, index.select(1, h).contiguous()) * weight.select(1, h).reshape(along);
+    out = h == 0 ? term : out + term;
+  }
+  return out;
+}
+
 // Resizes a contiguous float64 tensor along one axis (no clip).
 torch::Tensor resizeAxis(const torch::Tensor& in, int64_t axis, int64_t outLen, int order) {
+  if (!in.device().is_cpu()) {
+    TORCH_CHECK(order <= 1, "resizing on ", in.device(), " takes orders 0 and 1 only");
+    return resizeAxisOnDevice(in, axis, outLen, order);
+  }
   const auto shape = in.sizes().vec();
   const int64_t len = shape[axis];
   int64_t outer = 1, inner = 1;
@@ -205,6 +226,9 @@ torch::Tensor resampleToShape(const torch::Tensor& data, c10::IntArrayRef newSha
   TORCH_CHECK(data.dim() == 4 && newShape.size() == 3, "resampleToShape needs (C, Z, Y, X) data and 3 sizes");
   if (data.sizes().slice(1).equals(newShape)) return data;
   const int64_t axis = separateZAxis(currentSpacing, newSpacing, options);
+  // Orders 0 and 1 (the export's) run where the data is; higher orders need the CPU's sequential prefilter.
+  if (!data.device().is_cpu() && (options.order > 1 || (axis >= 0 && options.orderZ > 1)))
+    return resampleToShape(data.cpu(), newShape, currentSpacing, newSpacing, options);
   // One channel at a time in float64: the arithmetic of the whole-array version, a fraction of its memory
   // (the export resamples every class's logits).
   torch::Tensor out = torch::empty({data.size(0), newShape[0], newShape[1], newShape[2]}, data.options());

@@ -37,7 +37,7 @@ ExportedSegmentation exportSegmentation(const torch::Tensor& logits, const Infer
   torch::Tensor probabilities, segmentation;
   if (plan.regions) {
     probabilities = torch::sigmoid(resampled);
-    segmentation = torch::zeros(cropped, torch::kInt32);
+    segmentation = torch::zeros(cropped, resampled.options().dtype(torch::kInt32));
     for (size_t i = 0; i < plan.regionClassOrder.size(); ++i)
       segmentation.masked_fill_(probabilities[static_cast<int64_t>(i)] > 0.5, plan.regionClassOrder[i]);
   } else {
@@ -49,14 +49,14 @@ ExportedSegmentation exportSegmentation(const torch::Tensor& logits, const Infer
   const auto labelType = largestLabel(plan) < 256 ? torch::kUInt8 : torch::kInt32;
   const auto& before = record.shapeBeforeCropping;
   torch::Tensor full = torch::zeros({before[0], before[1], before[2]}, labelType);
-  full.index_put_(boxIndex(record.box, false), segmentation.to(labelType));
+  full.index_put_(boxIndex(record.box, false), segmentation.to(labelType).cpu());
   const auto& tb = plan.transposeBackward;
   ExportedSegmentation out;
   out.labels = full.permute({tb[0], tb[1], tb[2]}).contiguous();
   if (withProbabilities) {
     torch::Tensor p = torch::zeros({probabilities.size(0), before[0], before[1], before[2]}, torch::kFloat);
     if (!plan.regions) p[0].fill_(1.0f);
-    p.index_put_(boxIndex(record.box, true), probabilities);
+    p.index_put_(boxIndex(record.box, true), probabilities.cpu());
     out.probabilities = p.permute({0, tb[0] + 1, tb[1] + 1, tb[2] + 1}).contiguous();
   }
   return out;

@@ -154,7 +154,6 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
   return logits.narrow(1, padBelow[0], data.size(1))
       .narrow(2, padBelow[1], data.size(2))
       .narrow(3, padBelow[2], data.size(3))
-      .to(torch::kCPU)
       .contiguous();
 }
 

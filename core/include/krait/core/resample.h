@@ -26,7 +26,8 @@ std::vector<int64_t> computeNewShape(const std::vector<int64_t>& shape, const st
 torch::Tensor resizeArray(const torch::Tensor& image, c10::IntArrayRef newShape, int order);
 
 // resample_data_or_seg_to_shape(is_seg=False) of (C, Z, Y, X) data: returns a new tensor of data's dtype,
-// or data itself when the shape does not change.
+// or data itself when the shape does not change. Data on a GPU stays there for orders 0 and 1 (same values
+// as on the CPU); higher orders are computed on the CPU.
 torch::Tensor resampleToShape(const torch::Tensor& data, c10::IntArrayRef newShape,
                               const std::vector<double>& currentSpacing, const std::vector<double>& newSpacing,
                               const ResamplingOptions& options);

@@ -13,6 +13,8 @@ struct ExportedSegmentation {
   torch::Tensor probabilities;  // (heads, Z, Y, X) float32, only when asked for
 };
 
+// Logits on a GPU are resampled (orders 0 and 1, as plans resample probabilities) and argmaxed there, with the
+// CPU's float64 arithmetic; the results come back to the CPU.
 ExportedSegmentation exportSegmentation(const torch::Tensor& logits, const InferencePlan& plan,
                                         const PreprocessRecord& record, bool withProbabilities);
 

@@ -31,7 +31,7 @@ std::vector<std::vector<int64_t>> slidingWindowSteps(const std::vector<int64_t>&
 // compute_gaussian(sigma_scale 1/8, value_scaling_factor 10) in float16, returned as float32.
 torch::Tensor gaussianImportanceMap(const std::vector<int64_t>& patchSize);
 
-// Logits (heads, Z, Y, X) float32 on the CPU for (C, Z, Y, X) data. Checks `cancelled` between tiles and
+// Logits (heads, Z, Y, X) float32 on options.device for (C, Z, Y, X) data. Checks `cancelled` between tiles and
 // throws Error(Cancelled) when it is set.
 torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, const TilePredictor& predictor,
                                    const SlidingWindowOptions& options, const TileProgress& progress = {},
