@@ -58,6 +58,7 @@ int runBatch(const std::vector<std::string>& argv) {
                   {"--device", "DEVICE", "cpu (default), cuda or cuda:N"},
                   {"--tta", "", "test-time mirroring"},
                   {"--step", "S", "tile step as a fraction of the patch (default 0.5)"},
+                  {"--tile-batch", "N", "tiles per network call (default 1; halved when the GPU runs out of memory)"},
                   {"--folds", "F,F", "folds to ensemble (default: every fold present)"},
                   {"--checkpoint", "NAME", "checkpoint file in each fold folder"},
                   {"--probabilities", "", "also write OUTDIR/<case>_probabilities.nii.gz"},

@@ -26,6 +26,7 @@ int runSegment(const std::vector<std::string>& argv) {
                   {"--device", "DEVICE", "cpu (default), cuda or cuda:N"},
                   {"--tta", "", "test-time mirroring over the checkpoint's allowed axes (8x slower in 3D)"},
                   {"--step", "S", "tile step as a fraction of the patch, in (0, 1] (default 0.5)"},
+                  {"--tile-batch", "N", "tiles per network call (default 1; halved when the GPU runs out of memory)"},
                   {"--folds", "F,F", "folds to ensemble, e.g. 0,1 or all (default: every fold present)"},
                   {"--checkpoint", "NAME", "checkpoint file in each fold folder (default checkpoint_final.pth)"},
                   {"--probabilities", "FILE", "also write the class probabilities as a 4D image"},

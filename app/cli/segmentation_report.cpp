@@ -19,6 +19,8 @@ PipelineOptions pipelineOptions(const ArgParser& args, const torch::Device& devi
   o.stepSize = args.doubleValue("--step", 0.5);
   if (!(o.stepSize > 0.0 && o.stepSize <= 1.0))
     throw Error(ErrorKind::Usage, "--step must be in (0, 1], not " + args.value("--step"));
+  o.tileBatch = args.intValue("--tile-batch", 1);
+  if (o.tileBatch < 1) throw Error(ErrorKind::Usage, "--tile-batch must be 1 or more, not " + args.value("--tile-batch"));
   o.mirror = args.has("--tta");
   o.device = device;
   return o;
@@ -79,6 +81,7 @@ json segmentationReport(const models::SegmentationModel& model, const CaseInput&
       {"threads", threads},
       {"tta", options.mirror},
       {"step", options.stepSize},
+      {"tile_batch", options.tileBatch},
       {"grid", {{"input", {input.image.size(1), input.image.size(2), input.image.size(3)}},
                 {"cropped", {r.shapeAfterCropping[0], r.shapeAfterCropping[1], r.shapeAfterCropping[2]}},
                 {"network", result.networkGrid},

@@ -46,7 +46,7 @@ SegmentationResult runSegmentation(const torch::Tensor& image, const std::vector
   result.seconds.preprocess = secondsSince(start);
 
   start = std::chrono::steady_clock::now();
-  SlidingWindowOptions window{plan.patchSize, options.stepSize, {}, options.device};
+  SlidingWindowOptions window{plan.patchSize, options.stepSize, {}, options.device, options.tileBatch};
   if (options.mirror) window.mirrorAxes = plan.mirrorAxes;
   torch::Tensor logits;
   for (size_t f = 0; f < folds.size(); ++f) {

@@ -2,7 +2,9 @@
 
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "krait/core/error.h"
 
@@ -32,13 +34,22 @@ std::vector<std::vector<int64_t>> mirrorCombinations(const std::vector<int>& axe
   return out;
 }
 
-// _internal_maybe_mirror_and_predict
-torch::Tensor predictTile(const torch::Tensor& x, const TilePredictor& predictor,
-                          const std::vector<std::vector<int64_t>>& flips) {
+// _internal_maybe_mirror_and_predict, for a batch of tiles.
+torch::Tensor predictTiles(const torch::Tensor& x, const TilePredictor& predictor,
+                           const std::vector<std::vector<int64_t>>& flips) {
   torch::Tensor prediction = predictor(x);
   for (const auto& dims : flips) prediction += torch::flip(predictor(torch::flip(x, dims)), dims);
   if (!flips.empty()) prediction /= static_cast<double>(flips.size() + 1);
-  return prediction[0];
+  return prediction;
+}
+
+std::string shapeText(const std::vector<int64_t>& shape) {
+  std::string text;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) text += 'x';
+    text += std::to_string(shape[i]);
+  }
+  return text;
 }
 
 // gaussian_filter's 1D kernel (sigma = patch / 8, truncated at 4 sigma, normalised to sum 1) as it falls on the
@@ -127,26 +138,51 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
       }
 
   const auto flips = mirrorCombinations(options.mirrorAxes);
-  const torch::Tensor gaussian = gaussianImportanceMap(patch).to(options.device);
+  torch::Tensor gaussian = gaussianImportanceMap(patch).to(options.device);
   torch::Tensor logits = torch::zeros({heads, size[0], size[1], size[2]}, padded.options().dtype(torch::kFloat));
   torch::Tensor weights = torch::zeros({size[0], size[1], size[2]}, logits.options());
-  for (size_t t = 0; t < tiles.size(); ++t) {
-    if (cancelled && cancelled->load()) throw Error(ErrorKind::Cancelled, "cancelled");
+  const auto tileIndex = [&](size_t t, bool channels) {
     const auto& [slice, start] = tiles[t];
     std::vector<torch::indexing::TensorIndex> where;
+    if (channels) where.emplace_back(Slice());
     if (spatial == 2) where.emplace_back(slice);
     for (int64_t d = 0; d < spatial; ++d) where.emplace_back(Slice(start[d], start[d] + patch[d]));
-    std::vector<torch::indexing::TensorIndex> withChannels;
-    withChannels.emplace_back(Slice());
-    withChannels.insert(withChannels.end(), where.begin(), where.end());
-
-    const torch::Tensor tile = padded.index(withChannels).unsqueeze(0).contiguous();
-    const torch::Tensor prediction = predictTile(tile, predictor, flips).to(torch::kFloat);
-    if (prediction.size(0) != heads || !prediction.sizes().slice(1).equals(torch::IntArrayRef(patch)))
+    return where;
+  };
+  int64_t batch = std::max<int64_t>(options.tileBatch, 1);
+  for (size_t t = 0; t < tiles.size();) {
+    if (cancelled && cancelled->load()) throw Error(ErrorKind::Cancelled, "cancelled");
+    const size_t n = std::min(static_cast<size_t>(batch), tiles.size() - t);
+    torch::Tensor prediction;
+    try {
+      std::vector<torch::Tensor> group;
+      for (size_t i = 0; i < n; ++i) group.push_back(padded.index(tileIndex(t + i, true)));
+      prediction = predictTiles(torch::stack(group), predictor, flips).to(torch::kFloat);
+    } catch (const c10::OutOfMemoryError&) {
+      // Fall back step by step: fewer tiles per call, then the accumulators on the host, then give up.
+      if (batch > 1) {
+        batch /= 2;
+      } else if (!logits.device().is_cpu()) {
+        logits = logits.cpu();
+        weights = weights.cpu();
+        gaussian = gaussian.cpu();
+      } else {
+        throw Error(ErrorKind::Resources, "out of memory on " + options.device.str() + " for one " +
+                                              shapeText(patch) + " tile, with the logits already on the host");
+      }
+      continue;
+    }
+    if (prediction.size(0) != static_cast<int64_t>(n) || prediction.size(1) != heads ||
+        !prediction.sizes().slice(2).equals(torch::IntArrayRef(patch)))
       throw Error(ErrorKind::Internal, "the network's logits do not match the patch size and the number of labels");
-    logits.index(withChannels).add_(prediction * gaussian);
-    weights.index(where).add_(gaussian);
-    if (progress) progress(static_cast<int64_t>(t) + 1, static_cast<int64_t>(tiles.size()));
+    prediction = prediction.to(logits.device());
+    // In place: accumulating allocates nothing, so it cannot run out of memory half-way through a batch.
+    for (size_t i = 0; i < n; ++i) {
+      logits.index(tileIndex(t + i, true)).addcmul_(prediction[static_cast<int64_t>(i)], gaussian);
+      weights.index(tileIndex(t + i, false)).add_(gaussian);
+    }
+    t += n;
+    if (progress) progress(static_cast<int64_t>(t), static_cast<int64_t>(tiles.size()));
   }
   logits /= weights;
   if (!torch::isfinite(logits).all().item<bool>())

@@ -74,8 +74,10 @@ TEST(CliSegment, SegmentsADicomSeriesOnItsOwnGrid) {
 
 TEST(CliSegment, ProbabilitiesAreWrittenAndSumToOne) {
   const krait::test::TempDir d;
+  // Three tiles per network call, as a GPU would run them: the network takes batches.
   const auto r = runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o",
-                           (d / "mask.nii.gz").string(), "--probabilities", (d / "p.nii.gz").string(), "--quiet"});
+                           (d / "mask.nii.gz").string(), "--probabilities", (d / "p.nii.gz").string(), "--quiet",
+                           "--tile-batch", "3"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
   const krait::Volume p = krait::io::readVolume(d / "p.nii.gz");
@@ -134,7 +136,7 @@ TEST(CliSegment, UsageErrorsExitWithTwo) {
   const krait::test::TempDir d;
   const fs::path out = d / "mask.nii.gz";
   for (const std::vector<std::string>& extra : {std::vector<std::string>{"--step", "0"}, {"--step", "x"},
-                                                {"--device", "tpu"}, {"--folds", "7"}}) {
+                                                {"--device", "tpu"}, {"--folds", "7"}, {"--tile-batch", "0"}}) {
     std::vector<std::string> args{"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", out.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = runKrait(args);

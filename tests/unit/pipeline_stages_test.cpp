@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "krait/core/error.h"
 #include "krait/core/nonzero_crop.h"
 #include "krait/core/normalization.h"
 #include "krait/core/resample.h"
@@ -134,6 +135,67 @@ TEST(SlidingWindow, MirroringWorksWithInferenceTensorsFromTheNetwork) {
       },
       o);
   EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{1, 8, 8, 8}));
+}
+
+// A network whose every output voxel depends on its position in the tile and on the input: batched calls must
+// give what one tile per call gives.
+torch::Tensor positionalNetwork(const torch::Tensor& x) {
+  const torch::Tensor ramp = torch::arange(x.size(-1), x.options()) / 7.0;
+  return torch::cat({x * 2.0 + ramp, torch::sin(x) - ramp}, 1);
+}
+
+TEST(SlidingWindow, TileBatchesGiveWhatSingleTilesGive) {
+  const torch::Tensor volume = torch::rand({1, 21, 30, 27});
+  for (const std::vector<int64_t>& patch : {std::vector<int64_t>{8, 16, 16}, std::vector<int64_t>{16, 16}}) {
+    krait::SlidingWindowOptions o;
+    o.patchSize = patch;
+    o.mirrorAxes = {0, 1};
+    const torch::Tensor want = krait::predictSlidingWindow(volume, 2, positionalNetwork, o);
+    for (const int64_t batch : {2, 3, 64}) {
+      o.tileBatch = batch;
+      int64_t largest = 0;
+      const torch::Tensor got = krait::predictSlidingWindow(
+          volume, 2,
+          [&](const torch::Tensor& x) {
+            largest = std::max(largest, x.size(0));
+            return positionalNetwork(x);
+          },
+          o);
+      EXPECT_TRUE(torch::allclose(got, want, 1e-6, 1e-6)) << patch.size() << "D, batch " << batch;
+      EXPECT_GT(largest, 1);
+    }
+  }
+}
+
+TEST(SlidingWindow, OutOfMemoryHalvesTheBatchThenGivesAClearError) {
+  const torch::Tensor volume = torch::rand({1, 16, 40, 40});
+  krait::SlidingWindowOptions o;
+  o.patchSize = {16, 16, 16};
+  const torch::Tensor want = krait::predictSlidingWindow(volume, 2, positionalNetwork, o);
+  o.tileBatch = 8;
+  std::vector<int64_t> batches;
+  const torch::Tensor got = krait::predictSlidingWindow(
+      volume, 2,
+      [&](const torch::Tensor& x) {
+        batches.push_back(x.size(0));
+        TORCH_CHECK_WITH(OutOfMemoryError, x.size(0) <= 2, "CUDA out of memory (simulated)");
+        return positionalNetwork(x);
+      },
+      o);
+  EXPECT_TRUE(torch::allclose(got, want, 1e-6, 1e-6));
+  ASSERT_GE(batches.size(), 3u);
+  EXPECT_EQ(std::vector<int64_t>(batches.begin(), batches.begin() + 3), (std::vector<int64_t>{8, 4, 2}));
+  // Out of memory for a single tile, with the logits already on the host (the CPU): a Resources error.
+  try {
+    krait::predictSlidingWindow(
+        volume, 2,
+        [](const torch::Tensor&) -> torch::Tensor { TORCH_CHECK_WITH(OutOfMemoryError, false, "out of memory"); },
+        o);
+    FAIL() << "no error";
+  } catch (const krait::Error& e) {
+    EXPECT_EQ(e.kind(), krait::ErrorKind::Resources);
+    EXPECT_NE(std::string(e.what()).find("16x16x16"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Normalization, EverySchemeMatchesNnunet) {

@@ -10,6 +10,7 @@ enum class ErrorKind {
   Input,     // an input file or folder is missing, unreadable or invalid
   Output,    // an output cannot be written
   Cancelled, // the user asked to stop
+  Resources, // the machine ran out of memory (GPU or host) even after the fallbacks
   Internal,  // a bug or an unexpected library failure
 };
 

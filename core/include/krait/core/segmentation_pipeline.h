@@ -22,6 +22,7 @@ struct PipelineProgress {
 
 struct PipelineOptions {
   double stepSize = 0.5;
+  int64_t tileBatch = 1;       // tiles per network call (SlidingWindowOptions::tileBatch)
   bool mirror = false;         // test-time mirroring over the plan's mirrorAxes
   bool probabilities = false;  // also return the probabilities
   torch::Device device = torch::kCPU;

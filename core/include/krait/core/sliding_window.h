@@ -11,7 +11,8 @@
 
 namespace krait {
 
-// A network: (1, C, *patch) float32 in, (1, heads, *patch) logits out, on `device`.
+// A network: (N, C, *patch) float32 in, (N, heads, *patch) logits out, on `device` (N: SlidingWindowOptions::tileBatch
+// or fewer).
 using TilePredictor = std::function<torch::Tensor(const torch::Tensor&)>;
 
 // Called after each tile with (tiles done, tiles in all).
@@ -22,6 +23,9 @@ struct SlidingWindowOptions {
   double stepSize = 0.5;           // tile_step_size, in (0, 1]
   std::vector<int> mirrorAxes;     // empty: no mirroring
   torch::Device device = torch::kCPU;
+  // Tiles per network call: on a GPU a batch keeps more of it busy (norm kernels parallel over batch x channels).
+  // On out-of-memory the batch is halved, then the logits move to the host, then Error(Resources) is thrown.
+  int64_t tileBatch = 1;
 };
 
 // compute_steps_for_sliding_window: tile starts per axis.
