@@ -77,6 +77,31 @@ void fusedCpu(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, 
   });
 }
 
+// Other devices and types: the statistics of every group in one reduction over the whole tensor (on a GPU,
+// group_norm runs one block per (sample, group): 32 blocks for a tile's first stage), then (x - mean) times a
+// per-channel scale plus the bias; subtracting the mean first keeps a large offset from costing precision.
+void normalizeTensorOps(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
+                        const torch::Tensor& bias, double slope) {
+  const int64_t n = x.size(0), channels = x.size(1), perGroup = channels / groups;
+  const auto stats = x.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
+  const auto [variance, mean] = torch::var_mean(x.reshape({n, groups, -1}), {2}, /*unbiased=*/false, /*keepdim=*/true);
+  std::vector<int64_t> sample(static_cast<size_t>(x.dim()), 1), channel(static_cast<size_t>(x.dim() - 1), 1);
+  sample[0] = n;
+  sample[1] = channel[0] = channels;
+  const auto perChannel = [&](const torch::Tensor& g) {
+    return g.to(stats).expand({n, groups, perGroup}).reshape(sample);
+  };
+  torch::Tensor scale = perChannel((variance.to(stats) + kEps).rsqrt());
+  if (weight.defined()) scale = scale * weight.to(stats).reshape(channel);
+  torch::Tensor& result = const_cast<torch::Tensor&>(out);
+  torch::sub_out(result, x, perChannel(mean).to(x.scalar_type()));
+  if (bias.defined())
+    torch::addcmul_out(result, bias.to(x.options()).reshape(channel), result, scale.to(x.options()));
+  else
+    result.mul_(scale.to(x.options()));
+  if (slope != 1.0) torch::leaky_relu_(result, slope);
+}
+
 }  // namespace
 
 void normalizeGroups(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
@@ -90,9 +115,7 @@ void normalizeGroups(const torch::Tensor& x, const torch::Tensor& out, int64_t g
     out.copy_(result);
     return;
   }
-  torch::Tensor y = torch::group_norm(x, groups, weight, bias, kEps);
-  if (slope != 1.0) torch::leaky_relu_(y, slope);
-  out.copy_(y);
+  normalizeTensorOps(x, out, groups, weight, bias, slope);
 }
 
 }  // namespace krait::models

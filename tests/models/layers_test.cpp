@@ -45,6 +45,9 @@ TEST(NormalizeGroups, MatchesGroupNormThenLeakyRelu) {
   torch::Tensor out64 = torch::empty_like(x64);
   normalizeGroups(x64, out64, 8, w.to(torch::kFloat64), b.to(torch::kFloat64), 0.01);
   EXPECT_LT(relativeError(out64, reference(x, 8, w, b, 0.01)), 1e-9);
+  torch::Tensor inPlace64 = x64.clone();  // in place, without affine
+  normalizeGroups(inPlace64, inPlace64, 16, {}, {}, 0.0);
+  EXPECT_LT(relativeError(inPlace64, reference(x, 16, {}, {}, 0.0)), 1e-9);
 }
 
 TEST(CausalConv1dSilu, MatchesPaddedConv1dThenSilu) {
