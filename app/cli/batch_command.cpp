@@ -58,6 +58,7 @@ int runBatch(const std::vector<std::string>& argv) {
                   {"--device", "DEVICE", "cpu (default), cuda or cuda:N"},
                   {"--tta", "", "test-time mirroring"},
                   {"--step", "S", "tile step as a fraction of the patch (default 0.5)"},
+                  {"--precision", "P", "fp32 (default), or on a GPU fp16 or bf16 (Mamba layers stay fp32)"},
                   {"--tile-batch", "N", "tiles per network call (default 1; halved when the GPU runs out of memory)"},
                   {"--folds", "F,F", "folds to ensemble (default: every fold present)"},
                   {"--checkpoint", "NAME", "checkpoint file in each fold folder"},
@@ -78,6 +79,7 @@ int runBatch(const std::vector<std::string>& argv) {
   const int threads = configureThreads(args.intValue("--threads", 0));
   const torch::Device device = parseDevice(args.value("--device", "cpu"));
   PipelineOptions options = pipelineOptions(args, device);
+  const models::Precision precision = precisionFromArgs(args, device);
 
   const auto cases = selectShard(args.has("--manifest") ? casesFromManifest(args.value("--manifest"))
                                                         : casesFromFolder(args.value("--input-dir")),
@@ -88,7 +90,7 @@ int runBatch(const std::vector<std::string>& argv) {
 
   const models::SegmentationModel model = loadModelFromArgs(args);
   const std::string checksum = models::modelChecksum(model);
-  const auto predictors = model.predictors(device);
+  const auto predictors = model.predictors(device, precision);
   options.cancelled = installInterruptFlag();
   const bool quiet = args.has("--quiet"), asJson = args.has("--json");
 
@@ -107,6 +109,7 @@ int runBatch(const std::vector<std::string>& argv) {
     json report;
     try {
       report = runCase(model, predictors, run, options, threads);
+      report["precision"] = models::precisionName(precision);
       report["status"] = "ok";
       ++done;
     } catch (const Error& e) {

@@ -26,6 +26,7 @@ int runSegment(const std::vector<std::string>& argv) {
                   {"--device", "DEVICE", "cpu (default), cuda or cuda:N"},
                   {"--tta", "", "test-time mirroring over the checkpoint's allowed axes (8x slower in 3D)"},
                   {"--step", "S", "tile step as a fraction of the patch, in (0, 1] (default 0.5)"},
+                  {"--precision", "P", "fp32 (default), or on a GPU fp16 or bf16 (Mamba layers stay fp32)"},
                   {"--tile-batch", "N", "tiles per network call (default 1; halved when the GPU runs out of memory)"},
                   {"--folds", "F,F", "folds to ensemble, e.g. 0,1 or all (default: every fold present)"},
                   {"--checkpoint", "NAME", "checkpoint file in each fold folder (default checkpoint_final.pth)"},
@@ -45,6 +46,7 @@ int runSegment(const std::vector<std::string>& argv) {
   const torch::Device device = parseDevice(args.value("--device", "cpu"));
 
   PipelineOptions options = pipelineOptions(args, device);
+  const models::Precision precision = precisionFromArgs(args, device);
   const models::SegmentationModel model = loadModelFromArgs(args);
   CaseRun run;
   run.inputs = args.values("-i");
@@ -57,7 +59,8 @@ int runSegment(const std::vector<std::string>& argv) {
   options.progress = [&bar](const PipelineProgress& p) { bar.update(p); };
   json report;
   try {
-    report = runCase(model, model.predictors(device), run, options, threads);
+    report = runCase(model, model.predictors(device, precision), run, options, threads);
+    report["precision"] = models::precisionName(precision);
   } catch (...) {
     bar.finish();
     throw;

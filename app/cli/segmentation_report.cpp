@@ -26,6 +26,14 @@ PipelineOptions pipelineOptions(const ArgParser& args, const torch::Device& devi
   return o;
 }
 
+models::Precision precisionFromArgs(const ArgParser& args, const torch::Device& device) {
+  const models::Precision precision = models::parsePrecision(args.value("--precision", "fp32"));
+  if (precision != models::Precision::Float32 && !device.is_cuda())
+    throw Error(ErrorKind::Usage, "--precision " + args.value("--precision") +
+                                      " needs --device cuda: LibTorch's CPU kernels lack it for some layers");
+  return precision;
+}
+
 torch::Device parseDevice(const std::string& text) {
   if (text == "cpu") return torch::kCPU;
   if (text.rfind("cuda", 0) != 0)

@@ -7,6 +7,7 @@
 #include "arg_parser.h"
 #include "case_input.h"
 #include "krait/core/segmentation_pipeline.h"
+#include "krait/models/precision.h"
 #include "krait/models/segmentation_model.h"
 
 namespace krait::cli {
@@ -16,6 +17,9 @@ torch::Device parseDevice(const std::string& text);
 
 // --step and --tta, on `device`.
 PipelineOptions pipelineOptions(const ArgParser& args, const torch::Device& device);
+
+// --precision (fp32 unless given): reduced precision only on a GPU, where LibTorch has every layer's kernel.
+models::Precision precisionFromArgs(const ArgParser& args, const torch::Device& device);
 
 // The model of -m with --folds and --checkpoint applied.
 models::SegmentationModel loadModelFromArgs(const ArgParser& args);

@@ -71,7 +71,11 @@ LayerNormImpl::LayerNormImpl(int64_t channels) : channels_(channels) {
 }
 
 torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
-  return torch::layer_norm(x, {channels_}, weight_, bias_, 1e-5);
+  if (x.scalar_type() == torch::kFloat32 && weight_.scalar_type() == torch::kFloat32)
+    return torch::layer_norm(x, {channels_}, weight_, bias_, 1e-5);
+  // Reduced precision: in fp32, as autocast runs layer_norm (and LibTorch 1.13's CPU kernel needs it).
+  return torch::layer_norm(x.to(torch::kFloat32), {channels_}, weight_.to(torch::kFloat32), bias_.to(torch::kFloat32), 1e-5)
+      .to(x.scalar_type());
 }
 
 GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, bool affine) : groups_(groups) {

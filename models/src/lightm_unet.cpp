@@ -31,7 +31,7 @@ torch::nn::Sequential dwConv(int dims, int64_t in, int64_t out, int64_t kernel, 
 }
 
 // LightM-UNet's MambaLayer: the same LayerNorm before the Mamba and again after the scaled skip is added.
-class LightMambaLayerImpl : public torch::nn::Module {
+class LightMambaLayerImpl : public torch::nn::Module, public FullPrecisionModule {
  public:
   LightMambaLayerImpl(int64_t in, int64_t out) : out_(out) {
     norm_ = register_module("norm", LayerNorm(in));
@@ -46,7 +46,7 @@ class LightMambaLayerImpl : public torch::nn::Module {
     y = proj_->forward(norm_->forward(y));
     std::vector<int64_t> shape = x.sizes().vec();
     shape[1] = out_;
-    return y.transpose(1, 2).reshape(shape);
+    return y.transpose(1, 2).reshape(shape).to(input.scalar_type());
   }
 
  private:

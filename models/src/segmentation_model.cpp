@@ -64,16 +64,18 @@ SegmentationModel loadSegmentationModel(const fs::path& folder, std::vector<std:
   return model;
 }
 
-std::vector<TilePredictor> SegmentationModel::predictors(const torch::Device& device) const {
+std::vector<TilePredictor> SegmentationModel::predictors(const torch::Device& device, Precision precision) const {
   // Every tile has the same shape, so cuDNN's per-shape autotuning pays for itself after the first tile.
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
+  const torch::ScalarType type = scalarType(precision);
   std::vector<TilePredictor> out;
   for (const ModelFold& fold : folds) {
     fold.network->to(device);
+    convertNetwork(*fold.network, precision);
     std::shared_ptr<Network> net = fold.network;
-    out.push_back([net, device](const torch::Tensor& tile) {
+    out.push_back([net, device, type](const torch::Tensor& tile) {
       torch::InferenceMode guard;
-      return net->forward(tile.to(device));
+      return net->forward(tile.to(device, type));
     });
   }
   return out;

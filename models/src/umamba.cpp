@@ -91,7 +91,7 @@ torch::nn::Sequential residualStage(int dims, int64_t in, int64_t out, const std
 // MambaLayer: LayerNorm then Mamba over the flattened voxels (patch tokens: sequence = voxels, features =
 // channels) or, when the feature map has no more voxels than channels, over the channels (channel tokens:
 // sequence = channels, features = voxels). Its output replaces the features: no residual.
-class UMambaLayerImpl : public torch::nn::Module {
+class UMambaLayerImpl : public torch::nn::Module, public FullPrecisionModule {
  public:
   UMambaLayerImpl(int64_t dim, bool channelTokens) : channelTokens_(channelTokens) {
     norm_ = register_module("norm", LayerNorm(dim));
@@ -100,9 +100,10 @@ class UMambaLayerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input) {
     const torch::Tensor x = input.to(torch::kFloat32);
     const int64_t batch = x.size(0), channels = x.size(1);
-    if (channelTokens_) return mamba_->forward(norm_->forward(x.flatten(2))).reshape(x.sizes());
+    if (channelTokens_)
+      return mamba_->forward(norm_->forward(x.flatten(2))).reshape(x.sizes()).to(input.scalar_type());
     const torch::Tensor tokens = x.reshape({batch, channels, -1}).transpose(1, 2);
-    return mamba_->forward(norm_->forward(tokens)).transpose(1, 2).reshape(x.sizes());
+    return mamba_->forward(norm_->forward(tokens)).transpose(1, 2).reshape(x.sizes()).to(input.scalar_type());
   }
 
  private:

@@ -29,7 +29,8 @@ SS2DImpl::SS2DImpl(int64_t dModel, int64_t dState) : dInner_(2 * dModel), dtRank
   outProj_ = register_module("out_proj", Linear(dInner_, dModel, false));
 }
 
-torch::Tensor SS2DImpl::forward(const torch::Tensor& x) {
+torch::Tensor SS2DImpl::forward(const torch::Tensor& input) {
+  const torch::Tensor x = input.to(torch::kFloat32);
   const int64_t batch = x.size(0), h = x.size(1), w = x.size(2), length = h * w;
   const torch::Tensor xz = inProj_->forward(x);
   const torch::Tensor z = xz.narrow(3, dInner_, dInner_);
@@ -54,7 +55,7 @@ torch::Tensor SS2DImpl::forward(const torch::Tensor& x) {
                           columnToRowMajor(out.select(1, 3).flip(-1), h, w);
   // The merged scans are normalised before the gate (unlike Mamba, which gates inside the scan).
   const torch::Tensor gated = outNorm_->forward(y.transpose(1, 2).reshape({batch, h, w, dInner_})) * torch::silu(z);
-  return outProj_->forward(gated);
+  return outProj_->forward(gated).to(input.scalar_type());
 }
 
 VSSLayerImpl::VSSLayerImpl(int64_t dim, int64_t depth, int64_t dState) {

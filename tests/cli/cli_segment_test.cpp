@@ -136,7 +136,8 @@ TEST(CliSegment, UsageErrorsExitWithTwo) {
   const krait::test::TempDir d;
   const fs::path out = d / "mask.nii.gz";
   for (const std::vector<std::string>& extra : {std::vector<std::string>{"--step", "0"}, {"--step", "x"},
-                                                {"--device", "tpu"}, {"--folds", "7"}, {"--tile-batch", "0"}}) {
+                                                {"--device", "tpu"}, {"--folds", "7"}, {"--tile-batch", "0"},
+                                                {"--precision", "fp8"}, {"--precision", "fp16"}}) {
     std::vector<std::string> args{"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", out.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = runKrait(args);

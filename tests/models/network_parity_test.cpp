@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "krait/models/precision.h"
 #include "network_support.h"
 #include "npy.h"
 
@@ -32,6 +33,28 @@ TEST_P(NetworkParity, MatchesTheOfficialOutput) {
   EXPECT_LE(error, 1e-4) << "max |krait - official| / max |official| on " << GetParam();
   // The comparison is not vacuous: the output varies across voxels and classes.
   EXPECT_GT(want.std().item<double>(), 1e-3);
+}
+
+// The precision policy's plumbing, exactly: with everything outside the Mamba layers in fp64 instead of a
+// reduced type, the output must still match the official one, and the Mamba layers must have stayed fp32.
+TEST_P(NetworkParity, PrecisionPolicyKeepsTheMambaLayersInFloat32) {
+  const auto dir = networkFixtures() / GetParam();
+  const auto net = loadFixtureNetwork(GetParam());
+  krait::models::convertNetwork(*net, torch::kFloat64);
+  int64_t converted = 0;
+  for (const auto& p : net->named_parameters()) {
+    if (p.key().find("A_log") != std::string::npos || p.key().find("in_proj") != std::string::npos) {
+      EXPECT_EQ(p.value().scalar_type(), torch::kFloat32) << p.key();
+    }
+    converted += p.value().scalar_type() == torch::kFloat64;
+  }
+  EXPECT_GT(converted, 0);
+  const torch::Tensor input = readNpy(dir / "input.npy");
+  const torch::Tensor want = readNpy(dir / "output.npy");
+  c10::InferenceMode guard;
+  const torch::Tensor got = net->forward(input.to(torch::kFloat64));
+  EXPECT_EQ(got.scalar_type(), torch::kFloat64);
+  EXPECT_LE(relativeError(got.to(torch::kFloat), want), 1e-4) << GetParam();
 }
 
 INSTANTIATE_TEST_SUITE_P(Official, NetworkParity,

@@ -92,6 +92,13 @@ class InstanceNormImpl : public GroupNormImpl {
 };
 TORCH_MODULE(InstanceNorm);
 
+// A module that runs in fp32 whatever the network's precision, as the official Mamba layers do (they cast their
+// input to float32): convertNetwork leaves its parameters fp32, and its forward returns its input's type.
+class FullPrecisionModule {
+ public:
+  virtual ~FullPrecisionModule() = default;
+};
+
 // A bare learnable tensor registered under `name` (skip_scale, A_log, ...).
 torch::Tensor registerTensor(torch::nn::Module& module, const std::string& name, std::vector<int64_t> shape);
 

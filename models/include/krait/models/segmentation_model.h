@@ -11,6 +11,7 @@
 #include "krait/core/sliding_window.h"
 #include "krait/models/network.h"
 #include "krait/models/plans.h"
+#include "krait/models/precision.h"
 
 namespace krait::models {
 
@@ -27,8 +28,9 @@ struct SegmentationModel {
   DatasetDescription dataset;
   std::vector<ModelFold> folds;
 
-  // One predictor per fold on `device` (networks are moved there), running without autograd.
-  std::vector<TilePredictor> predictors(const torch::Device& device) const;
+  // One predictor per fold on `device` (networks are moved there and converted to `precision`), running
+  // without autograd; tiles go in as fp32 and logits come out in the network's type.
+  std::vector<TilePredictor> predictors(const torch::Device& device, Precision precision = Precision::Float32) const;
 };
 
 // The folds present (fold_<f>/<checkpointName> exists), in name order.

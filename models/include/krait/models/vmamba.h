@@ -6,7 +6,7 @@
 
 namespace krait::models {
 
-class SS2DImpl : public torch::nn::Module {
+class SS2DImpl : public torch::nn::Module, public FullPrecisionModule {
  public:
   explicit SS2DImpl(int64_t dModel, int64_t dState = 16);
   torch::Tensor forward(const torch::Tensor& x);  // (B, H, W, d_model)
