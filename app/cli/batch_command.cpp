@@ -1,6 +1,10 @@
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "arg_parser.h"
 #include "batch_cases.h"
@@ -55,7 +59,7 @@ int runBatch(const std::vector<std::string>& argv) {
                   {"--shard", "i/N", "take every N-th case from the i-th (default: SLURM array or JOB_COMPLETION_INDEX)"},
                   {"--shards", "N", "number of shards when only JOB_COMPLETION_INDEX is set"},
                   {"--format", "EXT", "mask file type: nii.gz (default), nii, nrrd, mha"},
-                  {"--device", "DEVICE", "cpu (default), cuda or cuda:N"},
+                  {"--device", "DEVICE", "cpu (default), cuda, cuda:N, or a list (cuda:0,1): cases spread over them"},
                   {"--tta", "", "test-time mirroring"},
                   {"--step", "S", "tile step as a fraction of the patch (default 0.5)"},
                   {"--precision", "P", "fp32 (default), or on a GPU fp16 or bf16 (Mamba layers stay fp32)"},
@@ -77,9 +81,10 @@ int runBatch(const std::vector<std::string>& argv) {
   io::outputFormat(outDir / ("x" + ext));
   const Shard shard = parseShard(args.value("--shard"), args.intValue("--shards", 0));
   const int threads = configureThreads(args.intValue("--threads", 0));
-  const torch::Device device = parseDevice(args.value("--device", "cpu"));
-  PipelineOptions options = pipelineOptions(args, device);
-  const models::Precision precision = precisionFromArgs(args, device);
+  const std::vector<torch::Device> devices = parseDevices(args.value("--device", "cpu"));
+  const PipelineOptions baseOptions = pipelineOptions(args, devices[0]);
+  std::vector<models::Precision> precisions;
+  for (const torch::Device& device : devices) precisions.push_back(precisionFromArgs(args, device));
 
   const auto cases = selectShard(args.has("--manifest") ? casesFromManifest(args.value("--manifest"))
                                                         : casesFromFolder(args.value("--input-dir")),
@@ -88,50 +93,95 @@ int runBatch(const std::vector<std::string>& argv) {
   fs::create_directories(outDir, ec);
   if (!fs::is_directory(outDir)) throw outputError(outDir.string(), "cannot create the output folder");
 
-  const models::SegmentationModel model = loadModelFromArgs(args);
-  const std::string checksum = models::modelChecksum(model);
-  const auto predictors = model.predictors(device, precision);
-  options.cancelled = installInterruptFlag();
+  // One worker per device, each with its own copy of the model, taking the next case in turn.
+  struct Worker {
+    models::SegmentationModel model;
+    std::vector<TilePredictor> predictors;
+    PipelineOptions options;
+    models::Precision precision;
+  };
+  std::vector<Worker> workers;
+  for (size_t w = 0; w < devices.size(); ++w) {
+    Worker worker{loadModelFromArgs(args), {}, baseOptions, precisions[w]};
+    worker.options.device = devices[w];
+    worker.predictors = worker.model.predictors(devices[w], precisions[w]);
+    workers.push_back(std::move(worker));
+  }
+  const std::string checksum = models::modelChecksum(workers[0].model);
+  const std::atomic<bool>* interrupted = installInterruptFlag();
   const bool quiet = args.has("--quiet"), asJson = args.has("--json");
+  // The progress line only makes sense for one case at a time.
+  const bool showProgress = !quiet && !asJson && workers.size() == 1;
 
+  std::mutex output;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> cancelled{false}, stop{false};
+  std::exception_ptr error;  // the first failure that is not a case's own (an unwritable report, ...)
   int done = 0, skipped = 0, failed = 0;
-  for (size_t i = 0; i < cases.size(); ++i) {
-    const BatchCase& c = cases[i];
-    const fs::path mask = outDir / (c.id + ext), reportPath = outDir / (c.id + ".json");
-    if (alreadyDone(reportPath, mask, checksum)) {
-      ++skipped;
-      if (asJson) std::cout << json{{"case", c.id}, {"status", "skipped"}}.dump() << "\n";
-      continue;
-    }
-    CaseRun run{c.inputs, mask, args.has("--probabilities") ? outDir / (c.id + "_probabilities" + ext) : fs::path(), {}};
-    ProgressBar bar(!quiet && !asJson);
-    options.progress = [&bar](const PipelineProgress& p) { bar.update(p); };
-    json report;
-    try {
-      report = runCase(model, predictors, run, options, threads);
-      report["precision"] = models::precisionName(precision);
-      report["status"] = "ok";
-      ++done;
-    } catch (const Error& e) {
-      bar.finish();
-      if (e.kind() == ErrorKind::Cancelled) {
-        std::cerr << "krait batch: cancelled at case " << c.id << " (" << done << " done, " << skipped << " skipped, "
-                  << failed << " failed)\n";
-        return exitCodeFor(ErrorKind::Cancelled);
+  const auto work = [&](Worker& worker) {
+    worker.options.cancelled = interrupted;
+    for (size_t i = next++; i < cases.size() && !stop; i = next++) {
+      const BatchCase& c = cases[i];
+      const fs::path mask = outDir / (c.id + ext), reportPath = outDir / (c.id + ".json");
+      if (alreadyDone(reportPath, mask, checksum)) {
+        const std::lock_guard<std::mutex> lock(output);
+        ++skipped;
+        if (asJson) std::cout << json{{"case", c.id}, {"status", "skipped"}}.dump() << "\n";
+        continue;
       }
-      report = {{"inputs", c.inputs}, {"status", "failed"}, {"error", e.what()}};
-      ++failed;
-      std::cerr << "krait batch: case " << c.id << " failed: " << e.what() << "\n";
+      CaseRun run{c.inputs, mask, args.has("--probabilities") ? outDir / (c.id + "_probabilities" + ext) : fs::path(), {}};
+      ProgressBar bar(showProgress);
+      worker.options.progress = [&bar](const PipelineProgress& p) { bar.update(p); };
+      json report;
+      bool ok = false;
+      try {
+        report = runCase(worker.model, worker.predictors, run, worker.options, threads);
+        report["precision"] = models::precisionName(worker.precision);
+        report["status"] = "ok";
+        ok = true;
+      } catch (const Error& e) {
+        bar.finish();
+        if (e.kind() == ErrorKind::Cancelled) {
+          cancelled = stop = true;
+          const std::lock_guard<std::mutex> lock(output);
+          std::cerr << "krait batch: cancelled at case " << c.id << "\n";
+          return;
+        }
+        report = {{"inputs", c.inputs}, {"status", "failed"}, {"error", e.what()}};
+        const std::lock_guard<std::mutex> lock(output);
+        std::cerr << "krait batch: case " << c.id << " failed: " << e.what() << "\n";
+      }
+      bar.finish();
+      report["case"] = c.id;
+      report["model"]["checksum"] = checksum;
+      report["model"]["folder"] = worker.model.folder.string();
+      writeReport(report, reportPath);
+      const std::lock_guard<std::mutex> lock(output);
+      ++(ok ? done : failed);
+      if (asJson) std::cout << json{{"case", c.id}, {"status", report["status"]}, {"report", reportPath.string()}}.dump() << "\n";
+      else if (!quiet && ok)
+        std::cout << "[" << i + 1 << "/" << cases.size() << "] " << c.id << ": " << report["labels"].size()
+                  << " labels, network " << report["seconds"]["network"].get<double>() << " s ("
+                  << worker.options.device.str() << ")\n";
     }
-    bar.finish();
-    report["case"] = c.id;
-    report["model"]["checksum"] = checksum;
-    report["model"]["folder"] = model.folder.string();
-    writeReport(report, reportPath);
-    if (asJson) std::cout << json{{"case", c.id}, {"status", report["status"]}, {"report", reportPath.string()}}.dump() << "\n";
-    else if (!quiet && report["status"] == "ok")
-      std::cout << "[" << i + 1 << "/" << cases.size() << "] " << c.id << ": " << report["labels"].size()
-                << " labels, network " << report["seconds"]["network"].get<double>() << " s\n";
+  };
+  const auto guarded = [&](Worker& worker) {
+    try {
+      work(worker);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(output);
+      if (!error) error = std::current_exception();
+      stop = true;
+    }
+  };
+  std::vector<std::thread> extraDevices;
+  for (size_t w = 1; w < workers.size(); ++w) extraDevices.emplace_back(guarded, std::ref(workers[w]));
+  guarded(workers[0]);
+  for (std::thread& t : extraDevices) t.join();
+  if (error) std::rethrow_exception(error);
+  if (cancelled) {
+    std::cerr << "krait batch: cancelled (" << done << " done, " << skipped << " skipped, " << failed << " failed)\n";
+    return exitCodeFor(ErrorKind::Cancelled);
   }
   const json summary{{"cases", cases.size()}, {"done", done}, {"skipped", skipped}, {"failed", failed},
                      {"shard", std::to_string(shard.index) + "/" + std::to_string(shard.count)}};

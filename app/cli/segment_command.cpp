@@ -43,6 +43,8 @@ int runSegment(const std::vector<std::string>& argv) {
   io::outputFormat(output);  // an unsupported extension fails before any work
   if (args.has("--probabilities")) io::outputFormat(args.value("--probabilities"));
   const int threads = configureThreads(args.intValue("--threads", 0));
+  if (args.value("--device").find(',') != std::string::npos)
+    throw Error(ErrorKind::Usage, "krait segment runs on one device; krait batch spreads cases over several");
   const torch::Device device = parseDevice(args.value("--device", "cpu"));
 
   PipelineOptions options = pipelineOptions(args, device);

@@ -51,6 +51,20 @@ torch::Device parseDevice(const std::string& text) {
   }
 }
 
+std::vector<torch::Device> parseDevices(const std::string& text) {
+  std::vector<torch::Device> devices;
+  std::string kind;
+  std::stringstream items(text);
+  for (std::string item; std::getline(items, item, ',');) {
+    // "cuda:0,1": a bare index continues the previous device's type.
+    const bool index = !item.empty() && item.find_first_not_of("0123456789") == std::string::npos;
+    devices.push_back(parseDevice(index && !kind.empty() ? kind + ":" + item : item));
+    kind = devices.back().is_cuda() ? "cuda" : "";
+  }
+  if (devices.empty()) throw Error(ErrorKind::Usage, "--device is empty");
+  return devices;
+}
+
 models::SegmentationModel loadModelFromArgs(const ArgParser& args) {
   const std::filesystem::path folder =
       models::resolveModel(args.value("-m"), models::modelStoreDir(args.value("--models-dir")));

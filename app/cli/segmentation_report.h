@@ -3,6 +3,7 @@
 // device, stage timings, peak memory, label volumes) and rendered as text from the same object.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "arg_parser.h"
 #include "case_input.h"
@@ -14,6 +15,8 @@ namespace krait::cli {
 
 // "cpu", "cuda", "cuda:N"; Error(Usage) for others, Error(Input) when CUDA is not available.
 torch::Device parseDevice(const std::string& text);
+// A comma-separated list ("cuda:0,cuda:1", "cuda:0,1", "cpu,cpu"), each entry as parseDevice takes it.
+std::vector<torch::Device> parseDevices(const std::string& text);
 
 // --step and --tta, on `device`.
 PipelineOptions pipelineOptions(const ArgParser& args, const torch::Device& device);

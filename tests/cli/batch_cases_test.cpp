@@ -7,6 +7,7 @@
 #include "batch_cases.h"
 #include "case_input.h"
 #include "krait/core/error.h"
+#include "segmentation_report.h"
 #include "testdata.h"
 
 namespace fs = std::filesystem;
@@ -128,3 +129,18 @@ TEST(ChannelFiles, OneChannelZeroFileStandsForAllChannels) {
 }
 
 }  // namespace
+
+TEST(Devices, ListsSpreadCasesOverSeveralDevices) {
+  const auto two = krait::cli::parseDevices("cpu,cpu");
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_TRUE(two[1].is_cpu());
+  EXPECT_EQ(krait::cli::parseDevices("cpu").size(), 1u);
+  for (const char* bad : {"cpu,tpu", "", "cpu,,cpu"}) {
+    try {
+      krait::cli::parseDevices(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const krait::Error& e) {
+      EXPECT_EQ(e.kind(), krait::ErrorKind::Usage) << bad;
+    }
+  }
+}

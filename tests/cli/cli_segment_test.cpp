@@ -137,7 +137,8 @@ TEST(CliSegment, UsageErrorsExitWithTwo) {
   const fs::path out = d / "mask.nii.gz";
   for (const std::vector<std::string>& extra : {std::vector<std::string>{"--step", "0"}, {"--step", "x"},
                                                 {"--device", "tpu"}, {"--folds", "7"}, {"--tile-batch", "0"},
-                                                {"--precision", "fp8"}, {"--precision", "fp16"}}) {
+                                                {"--precision", "fp8"}, {"--precision", "fp16"},
+                                                {"--device", "cpu,cpu"}}) {
     std::vector<std::string> args{"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", out.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = runKrait(args);
@@ -169,7 +170,10 @@ TEST(CliBatch, GoesOnAfterABadCaseAndSkipsFinishedCasesOnTheNextRun) {
   std::ofstream(d / "in" / "c_0000.nii.gz") << "not an image";
   const std::vector<std::string> args{"batch", "-m", kModel.string(), "--input-dir", (d / "in").string(), "-o",
                                       (d / "out").string(), "--json"};
-  auto r = runKrait(args);
+  // The first run spreads the cases over two workers (as over two GPUs with --device cuda:0,1).
+  std::vector<std::string> twoWorkers = args;
+  twoWorkers.insert(twoWorkers.end(), {"--device", "cpu,cpu"});
+  auto r = runKrait(twoWorkers);
   EXPECT_EQ(r.exitCode, 3) << r.err;
   EXPECT_NE(r.err.find("c_0000.nii.gz"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(d / "out" / "a.nii.gz"));
