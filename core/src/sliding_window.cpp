@@ -7,6 +7,7 @@
 #include <string>
 
 #include "krait/core/error.h"
+#include "krait/core/size_text.h"
 
 namespace krait {
 namespace {
@@ -41,15 +42,6 @@ torch::Tensor predictTiles(const torch::Tensor& x, const TilePredictor& predicto
   for (const auto& dims : flips) prediction += torch::flip(predictor(torch::flip(x, dims)), dims);
   if (!flips.empty()) prediction /= static_cast<double>(flips.size() + 1);
   return prediction;
-}
-
-std::string shapeText(const std::vector<int64_t>& shape) {
-  std::string text;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) text += 'x';
-    text += std::to_string(shape[i]);
-  }
-  return text;
 }
 
 // gaussian_filter's 1D kernel (sigma = patch / 8, truncated at 4 sigma, normalised to sum 1) as it falls on the
@@ -168,7 +160,7 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
         gaussian = gaussian.cpu();
       } else {
         throw Error(ErrorKind::Resources, "out of memory on " + options.device.str() + " for one " +
-                                              shapeText(patch) + " tile, with the logits already on the host");
+                                              sizeText(patch) + " tile, with the logits already on the host");
       }
       continue;
     }

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "krait/core/memory.h"
+#include "krait/core/size_text.h"
 #include "krait/core/threads.h"
 #include "krait/models/network_factory.h"
 #include "op_timer.h"
@@ -72,15 +73,6 @@ Production productionNetwork(const std::string& name) {
   return {net, torch::randn(shape), std::move(plan)};
 }
 
-std::string patchText(const ConfigurationPlan& plan) {
-  std::string patch;
-  for (size_t a = 0; a < plan.patchSize.size(); ++a) {
-    if (a) patch += 'x';
-    patch += std::to_string(plan.patchSize[a]);
-  }
-  return patch;
-}
-
 int gpuTiles(const std::vector<std::string>& names, int repeats, const torch::Device& device) {
 #ifdef KRAIT_WITH_CUDA
   at::globalContext().setBenchmarkCuDNN(true);
@@ -103,7 +95,7 @@ int gpuTiles(const std::vector<std::string>& names, int repeats, const torch::De
     std::sort(ms.begin(), ms.end());
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
     const double peak = static_cast<double>(stats.reserved_bytes[0].peak) / double(1 << 30);
-    std::printf("| %s | %s | %.2f | %.2f |\n", name.c_str(), patchText(plan).c_str(), ms[ms.size() / 2], peak);
+    std::printf("| %s | %s | %.2f | %.2f |\n", name.c_str(), krait::sizeText(plan.patchSize).c_str(), ms[ms.size() / 2], peak);
     std::fflush(stdout);
   }
   return 0;
@@ -148,7 +140,7 @@ int main(int argc, char** argv) {
     const long faults = (usage().ru_minflt - faultsBefore) / repeats;
     std::map<std::string, double> kinds;
     for (const auto& [op, sec] : timer.seconds()) kinds[kindOf(op)] += sec / repeats;
-    const std::string patch = patchText(plan);
+    const std::string patch = krait::sizeText(plan.patchSize);
     const double conv = kinds["conv"], linear = kinds["linear"], scan = kinds["scan"], norm = kinds["norm"];
     std::printf("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f%% | %ld | %.2f |\n", name.c_str(),
                 patch.c_str(), total * 1e3, conv * 1e3, linear * 1e3, scan * 1e3, norm * 1e3,
