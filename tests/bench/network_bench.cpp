@@ -12,14 +12,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "krait/core/memory.h"
 #include "krait/core/size_text.h"
 #include "krait/core/threads.h"
-#include "krait/models/network_factory.h"
 #include "op_timer.h"
+#include "production_network.h"
 
 #ifdef KRAIT_WITH_CUDA
 #include <ATen/Context.h>
@@ -27,11 +25,8 @@
 #include <torch/cuda.h>
 #endif
 
-using namespace krait::models;
 
 namespace {
-
-const std::filesystem::path kProduction = std::filesystem::path(KRAIT_FIXTURES) / "networks" / "production";
 
 // Operator kinds as reported. "conv" is the dense convolutions oneDNN runs (the floor of the target),
 // "linear" the matrix products (OpenBLAS); everything unlisted, Mamba's causal conv1d + SiLU included, is glue.
@@ -49,38 +44,15 @@ rusage usage() {
   return u;
 }
 
-struct Production {
-  std::shared_ptr<Network> net;
-  torch::Tensor input;
-  ConfigurationPlan plan;
-};
-
-// The network of one production plan with random weights, and a random tile of its patch size.
-Production productionNetwork(const std::string& name) {
-  std::ifstream summaryFile(kProduction / "summary.json");
-  const auto s = nlohmann::json::parse(summaryFile).at(name);
-  auto plan = readConfigurationPlan(kProduction / (name + ".plans.json"), s.at("configuration").get<std::string>());
-  const auto dataset = readDatasetDescription(kProduction / (name + ".dataset.json"));
-  auto net = buildNetwork(s.at("trainer_name").get<std::string>(), plan,
-                          static_cast<int64_t>(dataset.channelNames.size()), dataset.numSegmentationHeads());
-  {
-    torch::NoGradGuard noGrad;
-    for (auto& p : net->parameters()) p.normal_(0.0, 0.02);
-  }
-  net->eval();
-  std::vector<int64_t> shape{1, static_cast<int64_t>(dataset.channelNames.size())};
-  shape.insert(shape.end(), plan.patchSize.begin(), plan.patchSize.end());
-  return {net, torch::randn(shape), std::move(plan)};
-}
-
 int gpuTiles(const std::vector<std::string>& names, int repeats, const torch::Device& device) {
 #ifdef KRAIT_WITH_CUDA
   at::globalContext().setBenchmarkCuDNN(true);
   std::printf("| network | patch | ms per tile (median of %d) | peak GPU GiB |\n|---|---|---|---|\n", std::max(repeats, 5));
   for (const auto& name : names) {
-    auto [net, input, plan] = productionNetwork(name);
+    const auto production = krait::bench::productionNetwork(name);
+    const auto& net = production.net;
     net->to(device);
-    input = input.to(device);
+    const torch::Tensor input = production.randomTile().to(device);
     c10::InferenceMode guard;
     for (int i = 0; i < 3; ++i) net->forward(input);  // cuDNN autotuning, allocator
     torch::cuda::synchronize();
@@ -95,7 +67,7 @@ int gpuTiles(const std::vector<std::string>& names, int repeats, const torch::De
     std::sort(ms.begin(), ms.end());
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
     const double peak = static_cast<double>(stats.reserved_bytes[0].peak) / double(1 << 30);
-    std::printf("| %s | %s | %.2f | %.2f |\n", name.c_str(), krait::sizeText(plan.patchSize).c_str(), ms[ms.size() / 2], peak);
+    std::printf("| %s | %s | %.2f | %.2f |\n", name.c_str(), krait::sizeText(production.plan.patchSize).c_str(), ms[ms.size() / 2], peak);
     std::fflush(stdout);
   }
   return 0;
@@ -129,7 +101,10 @@ int main(int argc, char** argv) {
               "| total / (conv + linear) | scan share | page faults | peak RSS GiB |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& name : names) {
-    const auto [net, input, plan] = productionNetwork(name);
+    const auto production = krait::bench::productionNetwork(name);
+    const auto& net = production.net;
+    const auto& plan = production.plan;
+    const torch::Tensor input = production.randomTile();
     c10::InferenceMode guard;
     net->forward(input);  // warm-up: oneDNN primitive creation, allocator
     krait::bench::OpTimer timer;

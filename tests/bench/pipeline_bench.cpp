@@ -8,8 +8,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "krait/core/memory.h"
 #include "krait/core/segmentation_pipeline.h"
@@ -17,17 +15,11 @@
 #include "krait/core/threads.h"
 #include "krait/core/volume_tensor.h"
 #include "krait/io/volume_io.h"
-#include "krait/models/network_factory.h"
 #include "krait/models/plans.h"
+#include "production_network.h"
 
 namespace fs = std::filesystem;
 using namespace krait;
-
-namespace {
-
-const fs::path kProduction = fs::path(KRAIT_FIXTURES) / "networks" / "production";
-
-}  // namespace
 
 int main(int argc, char** argv) {
   int threads = 0;
@@ -47,21 +39,9 @@ int main(int argc, char** argv) {
   keepFreedMemoryForReuse();
   std::printf("threads %d, network %s, device %s\n", configureThreads(threads), name.c_str(), device.str().c_str());
 
-  std::ifstream summaryFile(kProduction / "summary.json");
-  const auto summary = nlohmann::json::parse(summaryFile).at(name);
-  const std::string configuration = summary.at("configuration");
-  const fs::path plans = kProduction / (name + ".plans.json"), dataset = kProduction / (name + ".dataset.json");
-  const auto architecture = models::readConfigurationPlan(plans, configuration);
-  const auto description = models::readDatasetDescription(dataset);
-  const InferencePlan plan = models::readInferencePlan(plans, dataset, configuration);
-  const auto net = models::buildNetwork(summary.at("trainer_name"), architecture,
-                                        static_cast<int64_t>(description.channelNames.size()),
-                                        description.numSegmentationHeads());
-  {
-    torch::NoGradGuard noGrad;
-    for (auto& p : net->parameters()) p.normal_(0.0, 0.02);
-  }
-  net->eval();
+  const auto production = bench::productionNetwork(name);
+  const auto& net = production.net;
+  const InferencePlan plan = models::readInferencePlan(production.plans, production.dataset, production.configuration);
   net->to(device);
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
   const TilePredictor predictor = [&](const torch::Tensor& x) {
