@@ -56,7 +56,8 @@ int gpuTiles(const std::vector<std::string>& names, int repeats, const torch::De
     c10::InferenceMode guard;
     for (int i = 0; i < 3; ++i) net->forward(input);  // cuDNN autotuning, allocator
     torch::cuda::synchronize();
-    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index() < 0 ? 0 : device.index());
+    const c10::DeviceIndex gpu = device.has_index() ? device.index() : 0;
+    c10::cuda::CUDACachingAllocator::resetPeakStats(gpu);
     std::vector<double> ms;
     for (int r = 0; r < std::max(repeats, 5); ++r) {
       const auto start = std::chrono::steady_clock::now();
@@ -65,7 +66,7 @@ int gpuTiles(const std::vector<std::string>& names, int repeats, const torch::De
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
     std::sort(ms.begin(), ms.end());
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(gpu);
     const double peak = static_cast<double>(stats.reserved_bytes[0].peak) / double(1 << 30);
     std::printf("| %s | %s | %.2f | %.2f |\n", name.c_str(), krait::sizeText(production.plan.patchSize).c_str(), ms[ms.size() / 2], peak);
     std::fflush(stdout);

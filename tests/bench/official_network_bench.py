@@ -16,6 +16,8 @@ import os
 
 import torch
 
+from cuda_timing import median_ms
+
 PRODUCTION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "networks", "production")
 
 
@@ -41,20 +43,6 @@ def build(entry):
     return net.eval()
 
 
-def median_ms(fn, repeats):
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop))
-    return sorted(times)[len(times) // 2]
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("names", nargs="*")
@@ -78,10 +66,10 @@ def main():
         net = build(entry).cuda()
         x = torch.randn(1, entry["input_channels"], *entry["patch_size"], device="cuda")
         with torch.no_grad():
-            fp32 = median_ms(lambda: net(x), args.repeats)
+            fp32 = median_ms(lambda: net(x), args.repeats, warmups=3)
             torch.cuda.reset_peak_memory_stats()
             with torch.autocast("cuda", dtype=torch.float16):
-                amp = median_ms(lambda: net(x), args.repeats)
+                amp = median_ms(lambda: net(x), args.repeats, warmups=3)
         peak = torch.cuda.max_memory_allocated() / 2**30
         patch = "x".join(str(s) for s in entry["patch_size"])
         print(f"| {name} | {patch} | {fp32:.2f} | {amp:.2f} | {peak:.2f} |", flush=True)

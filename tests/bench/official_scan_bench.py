@@ -6,8 +6,10 @@ median of 10 runs after 2 warm-ups. Bytes counted as in scan_cuda_bench (u, delt
 B and C read once), although the official kernel also writes the ungated output."""
 import argparse
 
-import torch
 import selective_scan_cuda
+import torch
+
+from cuda_timing import median_ms
 
 SHAPES = [
     ("U-Mamba_Enc 3D stage 0: 1 x 64 ch x 1,769,472 (48x192x192)", 1, 64, 1769472, 0),
@@ -21,20 +23,6 @@ SHAPES = [
     ("eight bottlenecks: 8 x 640 ch x 64", 8, 640, 64, 0),
     ("Swin-UMamba SS2D stage 0: 4 dir x 192 ch x 16,384", 1, 768, 16384, 4),
 ]
-
-
-def median_ms(fn, repeats=10):
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop))
-    return sorted(times)[len(times) // 2]
 
 
 def main():
