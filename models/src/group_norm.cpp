@@ -7,6 +7,10 @@
 
 #include "krait/models/layers.h"
 
+#ifdef KRAIT_WITH_CUDA
+#include "cuda/group_norm_tensors.h"
+#endif
+
 namespace krait::models {
 
 namespace {
@@ -41,18 +45,20 @@ Moments moments(const float* p, int64_t n) {
 
 // The mean enters as a float pair (hi + lo = the double mean): x - hi is exact for values near the mean, so an
 // offset far larger than the spread costs no precision, as x * scale + shift in float would.
-void normalizeActivate(const float* in, float* out, int64_t n, float hi, float lo, float scale, float bias,
-                       float slope) {
+template <bool Residual>
+void normalizeActivate(const float* in, const float* residual, float* out, int64_t n, float hi, float lo,
+                       float scale, float bias, float slope) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
-    const float y = ((in[i] - hi) - lo) * scale + bias;
+    float y = ((in[i] - hi) - lo) * scale + bias;
+    if constexpr (Residual) y += residual[i];
     out[i] = std::max(y, 0.0f) + slope * std::min(y, 0.0f);  // leaky ReLU without a branch, so it vectorises
   }
 }
 
 // A pass for the statistics and one that writes, per group.
 void fusedCpu(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
-              const torch::Tensor& bias, double slope) {
+              const torch::Tensor& bias, double slope, const float* residual) {
   const int64_t channels = x.size(1), perGroup = channels / groups, spatial = x.numel() / (x.size(0) * channels);
   const int64_t units = x.size(0) * groups, groupSize = perGroup * spatial;
   const float* src = x.data_ptr<float>();
@@ -70,8 +76,14 @@ void fusedCpu(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, 
       for (int64_t c = 0; c < perGroup; ++c) {
         const int64_t channel = firstChannel + c;
         const float scale = rstd * (w ? w[channel] : 1.0f);
-        normalizeActivate(p + c * spatial, dst + u * groupSize + c * spatial, spatial, hi, lo, scale,
-                          b ? b[channel] : 0.0f, static_cast<float>(slope));
+        const int64_t offset = u * groupSize + c * spatial;
+        const float shift = b ? b[channel] : 0.0f;
+        if (residual)
+          normalizeActivate<true>(src + offset, residual + offset, dst + offset, spatial, hi, lo, scale, shift,
+                                  static_cast<float>(slope));
+        else
+          normalizeActivate<false>(src + offset, nullptr, dst + offset, spatial, hi, lo, scale, shift,
+                                   static_cast<float>(slope));
       }
     }
   });
@@ -81,7 +93,7 @@ void fusedCpu(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, 
 // group_norm runs one block per (sample, group): 32 blocks for a tile's first stage), then (x - mean) times a
 // per-channel scale plus the bias; subtracting the mean first keeps a large offset from costing precision.
 void normalizeTensorOps(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
-                        const torch::Tensor& bias, double slope) {
+                        const torch::Tensor& bias, double slope, const torch::Tensor& residual) {
   const int64_t n = x.size(0), channels = x.size(1), perGroup = channels / groups;
   const auto stats = x.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
   const auto [variance, mean] = torch::var_mean(x.reshape({n, groups, -1}), {2}, /*unbiased=*/false, /*keepdim=*/true);
@@ -99,23 +111,31 @@ void normalizeTensorOps(const torch::Tensor& x, const torch::Tensor& out, int64_
     torch::addcmul_out(result, bias.to(x.options()).reshape(channel), result, scale.to(x.options()));
   else
     result.mul_(scale.to(x.options()));
+  if (residual.defined()) result.add_(residual);
   if (slope != 1.0) torch::leaky_relu_(result, slope);
 }
 
 }  // namespace
 
 void normalizeGroups(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
-                     const torch::Tensor& bias, double slope) {
+                     const torch::Tensor& bias, double slope, const torch::Tensor& residual) {
   RECORD_USER_SCOPE("krait::group_norm");
+  if (residual.defined() && residual.sizes() != x.sizes())
+    throw std::invalid_argument("group norm: the residual's shape differs from the input's");
   if (x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && x.dim() >= 3) {
     const torch::Tensor input = x.contiguous();
-    if (out.is_contiguous()) return fusedCpu(input, out, groups, weight, bias, slope);
+    const torch::Tensor r = residual.defined() ? residual.to(torch::kFloat32).contiguous() : torch::Tensor();
+    const float* added = r.defined() ? r.data_ptr<float>() : nullptr;
+    if (out.is_contiguous()) return fusedCpu(input, out, groups, weight, bias, slope, added);
     const torch::Tensor result = torch::empty_like(input);
-    fusedCpu(input, result, groups, weight, bias, slope);
+    fusedCpu(input, result, groups, weight, bias, slope, added);
     out.copy_(result);
     return;
   }
-  normalizeTensorOps(x, out, groups, weight, bias, slope);
+#ifdef KRAIT_WITH_CUDA
+  if (x.is_cuda() && normalizeGroupsCuda(x, out, groups, weight, bias, slope, residual)) return;
+#endif
+  normalizeTensorOps(x, out, groups, weight, bias, slope, residual);
 }
 
 }  // namespace krait::models

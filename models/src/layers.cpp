@@ -25,19 +25,20 @@ ConvImpl::ConvImpl(ConvOptions options) : options_(std::move(options)) {
   if (o.bias) bias_ = registerTensor(*this, "bias", {o.out});
 }
 
-torch::Tensor ConvImpl::forward(const torch::Tensor& x) {
+torch::Tensor ConvImpl::forward(const torch::Tensor& x, bool withBias) {
   const auto& o = options_;
+  const torch::Tensor bias = withBias ? bias_ : torch::Tensor();
   if (o.transposed) {
     switch (o.dims) {
-      case 2: return torch::conv_transpose2d(x, weight_, bias_, o.stride, o.padding, 0, o.groups);
-      case 3: return torch::conv_transpose3d(x, weight_, bias_, o.stride, o.padding, 0, o.groups);
+      case 2: return torch::conv_transpose2d(x, weight_, bias, o.stride, o.padding, 0, o.groups);
+      case 3: return torch::conv_transpose3d(x, weight_, bias, o.stride, o.padding, 0, o.groups);
       default: break;
     }
   } else {
     switch (o.dims) {
-      case 1: return torch::conv1d(x, weight_, bias_, o.stride, o.padding, 1, o.groups);
-      case 2: return torch::conv2d(x, weight_, bias_, o.stride, o.padding, 1, o.groups);
-      case 3: return torch::conv3d(x, weight_, bias_, o.stride, o.padding, 1, o.groups);
+      case 1: return torch::conv1d(x, weight_, bias, o.stride, o.padding, 1, o.groups);
+      case 2: return torch::conv2d(x, weight_, bias, o.stride, o.padding, 1, o.groups);
+      case 3: return torch::conv3d(x, weight_, bias, o.stride, o.padding, 1, o.groups);
       default: break;
     }
   }
@@ -94,8 +95,8 @@ torch::Tensor GroupNormImpl::forward(const torch::Tensor& x, double slope) {
   return out;
 }
 
-void GroupNormImpl::normalizeInPlace(const torch::Tensor& x, double slope) {
-  normalizeGroups(x, x, groups_, weight_, bias_, slope);
+void GroupNormImpl::normalizeInPlace(const torch::Tensor& x, double slope, const torch::Tensor& residual) {
+  normalizeGroups(x, x, groups_, weight_, bias_, slope, residual);
 }
 
 torch::Tensor registerTensor(torch::nn::Module& module, const std::string& name, std::vector<int64_t> shape) {

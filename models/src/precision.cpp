@@ -39,15 +39,29 @@ torch::ScalarType scalarType(Precision precision) {
 void convertNetwork(Network& network, Precision precision) { convertNetwork(network, scalarType(precision)); }
 
 void convertNetwork(Network& network, torch::ScalarType type) {
-  std::vector<std::string> fullPrecision;  // key prefixes of FullPrecisionModules
-  for (const auto& m : network.named_modules())
-    if (dynamic_cast<const FullPrecisionModule*>(m.value().get()) != nullptr) fullPrecision.push_back(m.key() + ".");
+  // Key prefixes of FullPrecisionModules, and of the norms: their affine parameters stay fp32 (as under
+  // autocast, which converts no parameter), which is what the norm kernels take.
+  std::vector<std::string> fullPrecision;
+  for (const auto& m : network.named_modules()) {
+    const torch::nn::Module* module = m.value().get();
+    if (dynamic_cast<const FullPrecisionModule*>(module) != nullptr || dynamic_cast<const GroupNormImpl*>(module) != nullptr ||
+        dynamic_cast<const LayerNormImpl*>(module) != nullptr)
+      fullPrecision.push_back(m.key() + ".");
+  }
   torch::NoGradGuard noGrad;
   for (auto& p : network.named_parameters()) {
     const bool keep = std::any_of(fullPrecision.begin(), fullPrecision.end(),
                                   [&](const std::string& prefix) { return p.key().rfind(prefix, 0) == 0; });
     const torch::ScalarType want = keep ? torch::kFloat32 : type;
     if (p.value().scalar_type() != want) p.value().set_data(p.value().to(want));
+  }
+}
+
+void useChannelsLast(Network& network) {
+  torch::NoGradGuard noGrad;
+  for (auto& p : network.parameters()) {
+    const auto format = p.dim() == 5 ? torch::MemoryFormat::ChannelsLast3d : torch::MemoryFormat::ChannelsLast;
+    if (p.dim() == 4 || p.dim() == 5) p.set_data(p.contiguous(format));
   }
 }
 

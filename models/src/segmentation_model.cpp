@@ -9,6 +9,10 @@
 #include "krait/core/error.h"
 #include "krait/models/network_factory.h"
 
+#ifdef KRAIT_WITH_CUDA
+#include "krait/models/graphed_forward.h"
+#endif
+
 namespace fs = std::filesystem;
 
 namespace krait::models {
@@ -73,6 +77,18 @@ std::vector<TilePredictor> SegmentationModel::predictors(const torch::Device& de
     fold.network->to(device);
     convertNetwork(*fold.network, precision);
     std::shared_ptr<Network> net = fold.network;
+#ifdef KRAIT_WITH_CUDA
+    if (device.is_cuda()) {
+      // cuDNN's reduced-precision convolutions run channels-last (docs/benchmarks.md has the measurements).
+      if (precision != Precision::Float32) useChannelsLast(*net);
+      auto graphed = std::make_shared<GraphedForward>(net);
+      out.push_back([graphed, device, type](const torch::Tensor& tile) {
+        torch::InferenceMode guard;
+        return (*graphed)(tile.to(device, type));
+      });
+      continue;
+    }
+#endif
     out.push_back([net, device, type](const torch::Tensor& tile) {
       torch::InferenceMode guard;
       return net->forward(tile.to(device, type));

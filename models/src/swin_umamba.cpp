@@ -26,16 +26,14 @@ class UnetResBlockImpl : public torch::nn::Module {
     if (in != out) monaiConv(*this, "conv3", conv3_, convSame(2, in, out, {1}, {1}, false));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = instanceNorm(conv1_->forward(x), 0.01);
-    y = instanceNorm(conv2_->forward(y));
-    y += conv3_ ? instanceNorm(conv3_->forward(x)) : x;
-    return torch::leaky_relu_(y, 0.01);
+    const torch::Tensor y = instanceNorm(conv1_->forward(x), 0.01);
+    return instanceNorm(conv2_->forward(y), 0.01, conv3_ ? instanceNorm(conv3_->forward(x)) : x);
   }
 
  private:
   // x: a convolution's fresh output, normalised in place.
-  static torch::Tensor instanceNorm(const torch::Tensor& x, double slope = 1.0) {
-    normalizeGroups(x, x, x.size(1), {}, {}, slope);
+  static torch::Tensor instanceNorm(const torch::Tensor& x, double slope = 1.0, const torch::Tensor& residual = {}) {
+    normalizeGroups(x, x, x.size(1), {}, {}, slope, residual);
     return x;
   }
   Conv conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
@@ -109,7 +107,7 @@ class SwinUMamba : public Network {
   }
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    const auto vss = encoder_->forward(stemNorm_->forward(stemConv_->forward(x)));
+    const auto vss = encoder_->forward(stemNorm_->forward(stemConv_->forward(x, /*withBias=*/false)));
     std::vector<torch::Tensor> enc{encoders_[0]->forward(x)};
     for (size_t k = 1; k < encoders_.size(); ++k) enc.push_back(encoders_[k]->forward(vss[k - 1]));
     torch::Tensor dec = vss[4];

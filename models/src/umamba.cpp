@@ -13,8 +13,6 @@ namespace {
 
 constexpr double kSlope = 0.01;  // nnU-Net's LeakyReLU
 
-void leakyRelu(torch::Tensor& x) { torch::leaky_relu_(x, kSlope); }
-
 // BasicResBlock (U-Mamba net files): two convs with a strided 1x1 projection as the residual.
 class BasicResBlockImpl : public torch::nn::Module {
  public:
@@ -27,12 +25,10 @@ class BasicResBlockImpl : public torch::nn::Module {
     conv3_ = register_module("conv3", Conv(convSame(dims, in, out, {1}, stride)));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = conv1_->forward(x);
+    torch::Tensor y = conv1_->forward(x, /*withBias=*/false);
     norm1_->normalizeInPlace(y, kSlope);
-    y = conv2_->forward(y);
-    norm2_->normalizeInPlace(y);
-    y += conv3_->forward(x);
-    leakyRelu(y);
+    y = conv2_->forward(y, /*withBias=*/false);
+    norm2_->normalizeInPlace(y, kSlope, conv3_->forward(x));
     return y;
   }
 
@@ -49,9 +45,9 @@ class ConvNormImpl : public torch::nn::Module {
     conv_ = register_module("conv", Conv(convSame(dims, channels, channels, kernel)));
     norm_ = register_module("norm", InstanceNorm(channels, true));
   }
-  torch::Tensor forward(const torch::Tensor& x, double slope) {
-    torch::Tensor y = conv_->forward(x);
-    norm_->normalizeInPlace(y, slope);
+  torch::Tensor forward(const torch::Tensor& x, double slope, const torch::Tensor& residual = {}) {
+    torch::Tensor y = conv_->forward(x, /*withBias=*/false);
+    norm_->normalizeInPlace(y, slope, residual);
     return y;
   }
 
@@ -69,11 +65,7 @@ class BasicBlockDImpl : public torch::nn::Module {
     conv2_ = register_module("conv2", ConvNorm(dims, channels, kernel));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = conv1_->forward(x, kSlope);
-    y = conv2_->forward(y, 1.0);
-    y += x;
-    leakyRelu(y);
-    return y;
+    return conv2_->forward(conv1_->forward(x, kSlope), kSlope, x);
   }
 
  private:
@@ -113,19 +105,37 @@ class UMambaLayerImpl : public torch::nn::Module, public FullPrecisionModule {
 };
 TORCH_MODULE(UMambaLayer);
 
-// Nearest-neighbour upsampling by the stage's stride, then a 1x1 convolution. The convolution acts on each voxel
-// alone, so it runs first, on the scale-product (4x in 2D, 8x in 3D) fewer voxels before the copy: the same
-// values for a fraction of the work.
+// Nearest-neighbour upsampling by the stage's stride, then a 1x1 convolution, then (when given) the skip
+// concatenated after the channels. The convolution acts on each voxel alone, so it runs first, on the
+// scale-product (4x in 2D, 8x in 3D) fewer voxels before the copy: the same values for a fraction of the work.
 class UpsampleLayerImpl : public torch::nn::Module {
  public:
   UpsampleLayerImpl(int dims, int64_t in, int64_t out, std::vector<int64_t> scale) : scale_(std::move(scale)) {
     conv_ = register_module("conv", Conv(convSame(dims, in, out, {1})));
   }
-  torch::Tensor forward(const torch::Tensor& x) {
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& skip = {}) {
     const torch::Tensor y = conv_->forward(x);
+    const auto dims = static_cast<int64_t>(scale_.size());
+    const auto lastFormat = dims == 3 ? torch::MemoryFormat::ChannelsLast3d : torch::MemoryFormat::ChannelsLast;
     std::vector<int64_t> size;
-    for (size_t a = 0; a < scale_.size(); ++a) size.push_back(y.size(static_cast<int64_t>(a) + 2) * scale_[a]);
-    return size.size() == 3 ? torch::upsample_nearest3d(y, size) : torch::upsample_nearest2d(y, size);
+    for (int64_t a = 0; a < dims; ++a) size.push_back(y.size(a + 2) * scale_[static_cast<size_t>(a)]);
+    if (!y.is_contiguous(lastFormat) || y.is_contiguous()) {
+      const torch::Tensor up = dims == 3 ? torch::upsample_nearest3d(y, size) : torch::upsample_nearest2d(y, size);
+      return skip.defined() ? torch::cat({up, skip}, 1) : up;
+    }
+    // Channels-last (useChannelsLast): LibTorch's nearest kernels and cat would convert to channels-first and
+    // back; instead, one strided copy of every voxel into its scale-product block of the concatenation.
+    const int64_t channels = y.size(1), skipChannels = skip.defined() ? skip.size(1) : 0;
+    std::vector<int64_t> outSize{y.size(0), channels + skipChannels}, blocks{y.size(0), channels}, voxels = blocks;
+    outSize.insert(outSize.end(), size.begin(), size.end());
+    for (int64_t a = 0; a < dims; ++a) {
+      blocks.insert(blocks.end(), {y.size(a + 2), scale_[static_cast<size_t>(a)]});
+      voxels.insert(voxels.end(), {y.size(a + 2), 1});
+    }
+    const torch::Tensor out = torch::empty(outSize, y.options().memory_format(lastFormat));
+    out.narrow(1, 0, channels).view(blocks).copy_(y.view(voxels).expand(blocks));
+    if (skip.defined()) out.narrow(1, channels, skipChannels).copy_(skip);
+    return out;
   }
 
  private:
@@ -202,9 +212,7 @@ class UMamba : public Network {
     const size_t n = skips.size();
     for (size_t i = 0; i + 1 < n; ++i) {
       // Features leave a Mamba layer in fp32; the convolutions take the precision of their input.
-      torch::Tensor up = upsamples_[i]->forward(low);
-      if (concatenatesSkip(i)) up = torch::cat({up, skips[n - 2 - i]}, 1);
-      low = decoderStages_[i]->forward(up);
+      low = decoderStages_[i]->forward(upsamples_[i]->forward(low, concatenatesSkip(i) ? skips[n - 2 - i] : torch::Tensor()));
     }
     return segLayers_.back()->forward(low);
   }

@@ -1,9 +1,14 @@
-// network_bench [--threads N] [--repeats N] [--ops] [--device cuda] [NAME...]: forward time of one tile for each
-// network at its usual patch size (the production plans of tests/fixtures/networks/production), with the
-// process's peak memory. On the CPU the time is split by operator kind, with the convolution share ("floor":
-// the time oneDNN needs for the convolutions alone); on CUDA (fp32 weights and activations, cuDNN autotuned,
-// TF32 as LibTorch defaults it) the time is the median of the repeats with the GPU synchronised, and the peak
-// is the GPU memory LibTorch's allocator held. Weights are random: speed does not depend on their values.
+// network_bench [--threads N] [--repeats N] [--ops] [--device cuda [--precision fp32|fp16|bf16] [--tile-batch N]
+//               [--channels-last] [--cuda-graph] [--trace PREFIX]] [NAME...]: forward time of one tile for each network at its
+// usual patch size (the production plans of tests/fixtures/networks/production), with the process's peak memory.
+// On the CPU the time is split by operator kind, with the convolution share ("floor": the time oneDNN needs for
+// the convolutions alone). On CUDA (weights and input converted to --precision as `krait segment` does,
+// convolution weights channels-last with --channels-last, replayed from a CUDA graph with --cuda-graph (as
+// `krait segment` does: GraphedForward), cuDNN autotuned, TF32 as LibTorch defaults it) the
+// time is the median of the repeats with the GPU synchronised, divided by the tiles per forward; the peaks are
+// LibTorch allocator's (allocated: what torch.cuda.max_memory_allocated reports); --trace writes a Chrome trace
+// of one more forward to PREFIX<NAME>.json (kernel times: kernel_times.py). Weights are random: speed does not
+// depend on their values.
 #include <sys/resource.h>
 
 #include <torch/torch.h>
@@ -22,7 +27,14 @@
 #ifdef KRAIT_WITH_CUDA
 #include <ATen/Context.h>
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <torch/csrc/autograd/profiler_kineto.h>
 #include <torch/cuda.h>
+
+#include <functional>
+#include <set>
+
+#include "krait/models/precision.h"
+#include "krait/models/graphed_forward.h"
 #endif
 
 
@@ -44,35 +56,73 @@ rusage usage() {
   return u;
 }
 
-int gpuTiles(const std::vector<std::string>& names, int repeats, const torch::Device& device) {
+struct GpuOptions {
+  int repeats = 5;
+  std::string precision = "fp32";
+  int64_t tileBatch = 1;
+  bool channelsLast = false, cudaGraph = false;
+  std::string trace;  // a Chrome trace of one forward per network, NAME.json under this prefix
+};
+
+#ifdef KRAIT_WITH_CUDA
+void traceForward(const std::function<void()>& forward, const std::string& path) {
+  namespace profiler = torch::autograd::profiler;
+  using torch::profiler::impl::ActivityType;
+  const torch::profiler::impl::ProfilerConfig config(torch::profiler::impl::ProfilerState::KINETO);
+  const std::set<ActivityType> activities{ActivityType::CPU, ActivityType::CUDA};
+  profiler::prepareProfiler(config, activities);
+  profiler::enableProfiler(config, activities);
+  forward();
+  torch::cuda::synchronize();
+  profiler::disableProfiler()->save(path);
+}
+#endif
+
+int gpuTiles(const std::vector<std::string>& names, const GpuOptions& o, const torch::Device& device) {
 #ifdef KRAIT_WITH_CUDA
   at::globalContext().setBenchmarkCuDNN(true);
-  std::printf("| network | patch | ms per tile (median of %d) | peak GPU GiB |\n|---|---|---|---|\n", std::max(repeats, 5));
+  const auto precision = krait::models::parsePrecision(o.precision);
+  std::printf("%s, tile batch %lld, %s%s\n", o.precision.c_str(), static_cast<long long>(o.tileBatch),
+              o.channelsLast ? "channels-last" : "contiguous", o.cudaGraph ? ", CUDA graph" : "");
+  std::printf("| network | patch | ms per tile (median of %d) | peak GiB allocated | peak GiB reserved |\n|---|---|---|---|---|\n",
+              o.repeats);
   for (const auto& name : names) {
     const auto production = krait::bench::productionNetwork(name);
     const auto& net = production.net;
+    krait::models::convertNetwork(*net, precision);
+    if (o.channelsLast) krait::models::useChannelsLast(*net);
     net->to(device);
-    const torch::Tensor input = production.randomTile().to(device);
+    const torch::Tensor tile = production.randomTile();
+    std::vector<int64_t> batch = tile.sizes().vec();
+    batch[0] = o.tileBatch;
+    const torch::Tensor input = tile.expand(batch).clone().to(device, krait::models::scalarType(precision));
     c10::InferenceMode guard;
-    for (int i = 0; i < 3; ++i) net->forward(input);  // cuDNN autotuning, allocator
+    krait::models::GraphedForward graphed(net);
+    const auto forward = [&] { o.cudaGraph ? graphed(input) : net->forward(input); };
+    for (int i = 0; i < 3; ++i) forward();  // cuDNN autotuning, allocator
     torch::cuda::synchronize();
     const c10::DeviceIndex gpu = device.has_index() ? device.index() : 0;
     c10::cuda::CUDACachingAllocator::resetPeakStats(gpu);
     std::vector<double> ms;
-    for (int r = 0; r < std::max(repeats, 5); ++r) {
+    for (int r = 0; r < o.repeats; ++r) {
       const auto start = std::chrono::steady_clock::now();
-      net->forward(input);
+      forward();
       torch::cuda::synchronize();
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
     std::sort(ms.begin(), ms.end());
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(gpu);
-    const double peak = static_cast<double>(stats.reserved_bytes[0].peak) / double(1 << 30);
-    std::printf("| %s | %s | %.2f | %.2f |\n", name.c_str(), krait::sizeText(production.plan.patchSize).c_str(), ms[ms.size() / 2], peak);
+    const double gib = double(1 << 30);
+    std::printf("| %s | %s | %.2f | %.2f | %.2f |\n", name.c_str(), krait::sizeText(production.plan.patchSize).c_str(),
+                ms[ms.size() / 2] / static_cast<double>(o.tileBatch),
+                static_cast<double>(stats.allocated_bytes[0].peak) / gib,
+                static_cast<double>(stats.reserved_bytes[0].peak) / gib);
     std::fflush(stdout);
+    if (!o.trace.empty()) traceForward(forward, o.trace + name + ".json");
   }
   return 0;
 #else
+  (void)names, (void)o, (void)device;
   std::fprintf(stderr, "network_bench: this build has no CUDA\n");
   return 2;
 #endif
@@ -83,6 +133,7 @@ int gpuTiles(const std::vector<std::string>& names, int repeats, const torch::De
 int main(int argc, char** argv) {
   int threads = 0, repeats = 1;
   bool ops = false;
+  GpuOptions gpu;
   torch::Device device(torch::kCPU);
   std::vector<std::string> names;
   for (int i = 1; i < argc; ++i) {
@@ -90,12 +141,18 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::stoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--ops")) ops = true;
     else if (!std::strcmp(argv[i], "--device") && i + 1 < argc) device = torch::Device(argv[++i]);
+    else if (!std::strcmp(argv[i], "--precision") && i + 1 < argc) gpu.precision = argv[++i];
+    else if (!std::strcmp(argv[i], "--tile-batch") && i + 1 < argc) gpu.tileBatch = std::stoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--trace") && i + 1 < argc) gpu.trace = argv[++i];
+    else if (!std::strcmp(argv[i], "--channels-last")) gpu.channelsLast = true;
+    else if (!std::strcmp(argv[i], "--cuda-graph")) gpu.cudaGraph = true;
     else names.emplace_back(argv[i]);
   }
   if (names.empty())
     names = {"umamba_bot_3d", "umamba_enc_3d", "lightmunet_3d", "umamba_bot_2d", "umamba_enc_2d", "lightmunet_2d",
              "swin_umamba", "swin_umamba_d"};
-  if (device.is_cuda()) return gpuTiles(names, repeats, device);
+  gpu.repeats = std::max(repeats, 5);
+  if (device.is_cuda()) return gpuTiles(names, gpu, device);
   krait::keepFreedMemoryForReuse();
   std::printf("threads %d, repeats %d\n", krait::configureThreads(threads), repeats);
   std::printf("| network | patch | ms per tile | conv ms | linear ms | scan ms | norm ms | other ms | total / conv "

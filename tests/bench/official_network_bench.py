@@ -3,7 +3,8 @@ side-by-side table in docs/benchmarks.md: U-Mamba_Bot/Enc (2D, 3D), LightM-UNet 
 with the constructor arguments summary.json records (those the official trainers pass), random weights
 (0.02 * randn, as the fixtures), batch 1, eval, no_grad, cudnn.benchmark; in fp32 (TF32 as PyTorch defaults it)
 and under fp16 autocast as nnU-Net's predictor runs. CUDA events, median of --repeats after 3 warm-ups; peak =
-torch.cuda.max_memory_allocated during the timed runs.
+torch.cuda.max_memory_allocated during the timed runs; GFLOP as torch's FlopCounterMode counts one forward
+(convolutions and matrix products: the selective scan is not counted), TFLOP/s = GFLOP / autocast ms.
 
 Needs the official sources on PYTHONPATH (not part of Krait; docs/gpu.md lists them): U-Mamba's nets,
 LightM-UNet's LightMUNet.py, Swin-UMamba's SwinUMamba(D).py under nnunetv2/nets, dynamic_network_architectures,
@@ -15,6 +16,7 @@ import json
 import os
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from cuda_timing import median_ms
 
@@ -60,19 +62,23 @@ def main():
         return
     torch.backends.cudnn.benchmark = True
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}")
-    print("| network | patch | fp32 ms | fp16 autocast ms | peak GiB (autocast) |\n|---|---|---|---|---|")
+    print("| network | patch | GFLOP | fp32 ms | fp16 autocast ms | TFLOP/s (autocast) | peak GiB (autocast) |\n"
+          "|---|---|---|---|---|---|---|")
     for name in names:
         entry = summary[name]
         net = build(entry).cuda()
         x = torch.randn(1, entry["input_channels"], *entry["patch_size"], device="cuda")
         with torch.no_grad():
+            with FlopCounterMode(display=False) as counter:  # convolutions and matrix products, not the scan
+                net(x)
+            gflop = counter.get_total_flops() / 1e9
             fp32 = median_ms(lambda: net(x), args.repeats, warmups=3)
             torch.cuda.reset_peak_memory_stats()
             with torch.autocast("cuda", dtype=torch.float16):
                 amp = median_ms(lambda: net(x), args.repeats, warmups=3)
         peak = torch.cuda.max_memory_allocated() / 2**30
         patch = "x".join(str(s) for s in entry["patch_size"])
-        print(f"| {name} | {patch} | {fp32:.2f} | {amp:.2f} | {peak:.2f} |", flush=True)
+        print(f"| {name} | {patch} | {gflop:.0f} | {fp32:.2f} | {amp:.2f} | {gflop / amp:.0f} | {peak:.2f} |", flush=True)
         del net, x
         torch.cuda.empty_cache()
 

@@ -1,8 +1,7 @@
-// pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] IMAGE...: end-to-end time of `krait
-// segment` for each image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
+// pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] [--precision P] IMAGE...: end-to-end time of
+// `krait segment` for each image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
 // depend on their values), split into the stages read, preprocess, network, export and write, with the
 // process's peak resident memory. The non-network share is what the pipeline itself costs.
-#include <ATen/Context.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -16,6 +15,7 @@
 #include "krait/core/volume_tensor.h"
 #include "krait/io/volume_io.h"
 #include "krait/models/plans.h"
+#include "krait/models/segmentation_model.h"
 #include "production_network.h"
 
 namespace fs = std::filesystem;
@@ -25,29 +25,30 @@ int main(int argc, char** argv) {
   int threads = 0;
   std::string name = "umamba_bot_3d";
   torch::Device device(torch::kCPU);
+  std::string precision = "fp32";
   std::vector<std::string> images;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--network") && i + 1 < argc) name = argv[++i];
     else if (!std::strcmp(argv[i], "--device") && i + 1 < argc) device = torch::Device(argv[++i]);
+    else if (!std::strcmp(argv[i], "--precision") && i + 1 < argc) precision = argv[++i];
     else images.push_back(argv[i]);
   }
   if (images.empty()) {
-    std::fprintf(stderr, "usage: pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] IMAGE...\n");
+    std::fprintf(stderr, "usage: pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] "
+                         "[--precision fp32|fp16|bf16] IMAGE...\n");
     return 2;
   }
   keepFreedMemoryForReuse();
-  std::printf("threads %d, network %s, device %s\n", configureThreads(threads), name.c_str(), device.str().c_str());
+  std::printf("threads %d, network %s, device %s, %s\n", configureThreads(threads), name.c_str(),
+              device.str().c_str(), precision.c_str());
 
   const auto production = bench::productionNetwork(name);
-  const auto& net = production.net;
   const InferencePlan plan = models::readInferencePlan(production.plans, production.dataset, production.configuration);
-  net->to(device);
-  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
-  const TilePredictor predictor = [&](const torch::Tensor& x) {
-    c10::InferenceMode guard;
-    return net->forward(x);
-  };
+  // The predictor `krait segment` builds (SegmentationModel::predictors), around the one production network.
+  models::SegmentationModel model;
+  model.folds.push_back({"bench", {}, production.net});
+  const TilePredictor predictor = model.predictors(device, models::parsePrecision(precision)).front();
 
   std::printf("| image | grid (network) | tiles | read s | preprocess s | network s | export s | write s | "
               "non-network share | peak RSS GiB |\n|---|---|---|---|---|---|---|---|---|---|\n");

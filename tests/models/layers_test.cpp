@@ -13,9 +13,10 @@ using krait::test::relativeError;
 namespace {
 
 torch::Tensor reference(const torch::Tensor& x, int64_t groups, const torch::Tensor& w, const torch::Tensor& b,
-                        double slope) {
-  const torch::Tensor y = torch::group_norm(x.to(torch::kFloat64), groups, w.defined() ? w.to(torch::kFloat64) : w,
-                                            b.defined() ? b.to(torch::kFloat64) : b, 1e-5);
+                        double slope, const torch::Tensor& residual = {}) {
+  torch::Tensor y = torch::group_norm(x.to(torch::kFloat64), groups, w.defined() ? w.to(torch::kFloat64) : w,
+                                      b.defined() ? b.to(torch::kFloat64) : b, 1e-5);
+  if (residual.defined()) y += residual.to(torch::kFloat64);
   return torch::leaky_relu(y, slope);
 }
 
@@ -40,6 +41,15 @@ TEST(NormalizeGroups, MatchesGroupNormThenLeakyRelu) {
   torch::Tensor out = torch::empty(strided.sizes()).transpose(1, 2).contiguous().transpose(1, 2);
   normalizeGroups(strided, out, 8, w, b, 0.0);
   EXPECT_LT(relativeError(out, reference(strided, 8, w, b, 0.0)), 1e-5);
+  // A residual added before the activation (U-Mamba's and MONAI's residual blocks), fused and through LibTorch.
+  const torch::Tensor residual = torch::randn(x.sizes());
+  torch::Tensor withResidual = x.clone();
+  normalizeGroups(withResidual, withResidual, 16, w, b, 0.01, residual);
+  EXPECT_LT(relativeError(withResidual, reference(x, 16, w, b, 0.01, residual)), 1e-5);
+  torch::Tensor withResidual64 = x.to(torch::kFloat64);
+  normalizeGroups(withResidual64, withResidual64, 16, w, b, 0.01, residual);
+  EXPECT_LT(relativeError(withResidual64, reference(x, 16, w, b, 0.01, residual)), 1e-9);
+  EXPECT_THROW(normalizeGroups(x, out, 16, w, b, 0.01, residual.narrow(4, 0, 3)), std::invalid_argument);
   // Other types go through LibTorch.
   const torch::Tensor x64 = x.to(torch::kFloat64);
   torch::Tensor out64 = torch::empty_like(x64);

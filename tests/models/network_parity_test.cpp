@@ -57,6 +57,18 @@ TEST_P(NetworkParity, PrecisionPolicyKeepsTheMambaLayersInFloat32) {
   EXPECT_LE(relativeError(got.to(torch::kFloat), want), 1e-4) << GetParam();
 }
 
+// The channels-last layout (the GPU's, for reduced precision) gives the same output on the CPU too, through
+// the layout-preserving paths (the norms, U-Mamba's upsampling into the concatenation).
+TEST_P(NetworkParity, ChannelsLastWeightsGiveTheSameOutput) {
+  const auto dir = networkFixtures() / GetParam();
+  const auto net = loadFixtureNetwork(GetParam());
+  krait::models::useChannelsLast(*net);
+  const torch::Tensor input = readNpy(dir / "input.npy");
+  const torch::Tensor want = readNpy(dir / "output.npy");
+  c10::InferenceMode guard;
+  EXPECT_LE(relativeError(net->forward(input), want), 1e-4) << GetParam();
+}
+
 INSTANTIATE_TEST_SUITE_P(Official, NetworkParity,
                          ::testing::Values("umamba_bot_3d", "umamba_enc_3d", "umamba_bot_2d", "umamba_enc_2d",
                                            "lightmunet_3d", "lightmunet_2d", "swin_umamba", "swin_umamba_d"));

@@ -5,15 +5,15 @@
 
 #include <cstdint>
 
-namespace krait::models::cuda {
+#include "element_type.h"
 
-enum class ScanDtype { Float32, Float16, BFloat16 };
+namespace krait::models::cuda {
 
 // The most states per channel the kernel keeps in registers (every network here uses 16).
 constexpr int kMaxScanStates = 16;
 
 struct ScanParams {
-  ScanDtype dtype = ScanDtype::Float32;  // of u, delta, z, B, C and out
+  ElementType dtype = ElementType::Float32;  // of u, delta, z, B, C and out
   int64_t batch = 0, channels = 0, length = 0;
   int states = 0;
   // Channels d of group g = d / perGroup share B[:, g / bGroupDiv] and C[:, g / cGroupDiv] (four-direction scans).

@@ -9,13 +9,11 @@
 // channels, where the official kernel (one block per channel walking the whole sequence) fills 64 of 132 SMs.
 // A state update is one ex2.approx and four fp32 instructions, done twice per element (phases 1 and 3): the
 // kernel is bound by instruction issue and the special-function unit, not by memory.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 
+#include "element_type.cuh"
 #include "selective_scan_cuda.h"
 
 namespace krait::models::cuda {
@@ -30,18 +28,6 @@ constexpr int kBlocksPerSm = 4;
 constexpr int kSubTile = 16;  // tokens staged in shared memory at a time
 constexpr int kSegment = 32;  // chunk carries composed by one thread in the scan over chunks
 constexpr float kLog2e = 1.4426950408889634f;
-
-__device__ __forceinline__ float toFloat(float v) { return v; }
-__device__ __forceinline__ float toFloat(__half v) { return __half2float(v); }
-__device__ __forceinline__ float toFloat(__nv_bfloat16 v) { return __bfloat162float(v); }
-template <typename T>
-__device__ __forceinline__ T fromFloat(float v);
-template <>
-__device__ __forceinline__ float fromFloat<float>(float v) { return v; }
-template <>
-__device__ __forceinline__ __half fromFloat<__half>(float v) { return __float2half_rn(v); }
-template <>
-__device__ __forceinline__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
 
 // 2^x on the special-function unit (what mamba_ssm's --use_fast_math exp2f compiles to).
 __device__ __forceinline__ float exp2Approx(float x) {
@@ -276,11 +262,7 @@ void launchSelectiveScan(const ScanParams& p, void* scratch, int smCount, cudaSt
     throw std::invalid_argument("selective scan: the CUDA kernel takes 1 to " + std::to_string(kMaxScanStates) +
                                 " states per channel, not " + std::to_string(p.states));
   if (p.batch * p.channels * p.length == 0) return;
-  switch (p.dtype) {
-    case ScanDtype::Float32: return launchTyped<float>(p, scratch, smCount, stream);
-    case ScanDtype::Float16: return launchTyped<__half>(p, scratch, smCount, stream);
-    case ScanDtype::BFloat16: return launchTyped<__nv_bfloat16>(p, scratch, smCount, stream);
-  }
+  withElementType(p.dtype, [&](auto t) { launchTyped<decltype(t)>(p, scratch, smCount, stream); });
 }
 
 }  // namespace krait::models::cuda

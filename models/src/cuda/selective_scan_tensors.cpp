@@ -9,19 +9,11 @@
 #include <numeric>
 
 #include "selective_scan_cuda.h"
+#include "tensor_element_type.h"
 
 namespace krait::models {
 
 namespace {
-
-cuda::ScanDtype scanDtype(torch::ScalarType t) {
-  switch (t) {
-    case torch::kFloat32: return cuda::ScanDtype::Float32;
-    case torch::kFloat16: return cuda::ScanDtype::Float16;
-    case torch::kBFloat16: return cuda::ScanDtype::BFloat16;
-    default: throw std::invalid_argument(std::string("selective scan: no CUDA kernel for ") + c10::toString(t) + " inputs");
-  }
-}
 
 void copyStrides(const torch::Tensor& t, int64_t* s) {
   for (int64_t i = 0; i < t.dim(); ++i) s[i] = t.stride(i);
@@ -35,7 +27,7 @@ torch::Tensor selectiveScanCuda(const SelectiveScanInputs& in) {
   const c10::cuda::CUDAGuard onDevice(in.u.device());
   const torch::ScalarType type = in.u.scalar_type();
   cuda::ScanParams p;
-  p.dtype = scanDtype(type);
+  p.dtype = cuda::elementTypeOf(type, "selective scan");
   const auto options = in.u.options();
   const auto same = [&](const torch::Tensor& t) { return t.to(options.device(), type); };
   // The kernel reads 32 neighbouring channels of a token at once: channels must be the fastest axis.

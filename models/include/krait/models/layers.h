@@ -24,7 +24,9 @@ struct ConvOptions {
 class ConvImpl : public torch::nn::Module {
  public:
   explicit ConvImpl(ConvOptions options);
-  torch::Tensor forward(const torch::Tensor& x);
+  // withBias false: for a convolution an instance norm follows, which removes any per-channel constant, the
+  // bias included, exactly; LibTorch adds a bias in a pass of its own on the GPU (cuDNN's convolution has none).
+  torch::Tensor forward(const torch::Tensor& x, bool withBias = true);
   const ConvOptions& options() const { return options_; }
   const torch::Tensor& weight() const { return weight_; }
   const torch::Tensor& bias() const { return bias_; }
@@ -64,12 +66,13 @@ class LayerNormImpl : public torch::nn::Module {
 TORCH_MODULE(LayerNorm);
 
 // Normalisation over groups of channels and all positions (nn.GroupNorm; groups == channels is nn.InstanceNorm
-// without running statistics), eps 1e-5, then the per-channel affine (weight and bias may be undefined) and a
-// leaky ReLU with `slope` (0: ReLU, 1: none), written into `out` (x itself to work in place). Norm and
-// activation make up a third of a CNN's CPU time through LibTorch's separate ops; fused, they take two passes
-// over each group, on fp32 CPU tensors. Other devices and types go through LibTorch.
+// without running statistics), eps 1e-5, then the per-channel affine (weight and bias may be undefined), the
+// residual when defined (x's shape) and a leaky ReLU with `slope` (0: ReLU, 1: none), written into `out` (x
+// itself to work in place). Norm, residual and activation make up a third of a CNN's time through LibTorch's
+// separate ops; fused, they take two passes over each group: on fp32 CPU tensors, and on CUDA tensors of fp32,
+// fp16 or bf16 in CUDA builds. Other devices and types go through LibTorch.
 void normalizeGroups(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
-                     const torch::Tensor& bias, double slope);
+                     const torch::Tensor& bias, double slope, const torch::Tensor& residual = {});
 
 // nn.GroupNorm(groups, channels) (affine) and nn.InstanceNorm{2,3}d (affine or not), each with the following
 // activation's slope folded in (see normalizeGroups).
@@ -77,8 +80,8 @@ class GroupNormImpl : public torch::nn::Module {
  public:
   GroupNormImpl(int64_t groups, int64_t channels, bool affine = true);
   torch::Tensor forward(const torch::Tensor& x, double slope = 1.0);
-  // For a tensor nothing else reads any more (a convolution's fresh output).
-  void normalizeInPlace(const torch::Tensor& x, double slope = 1.0);
+  // For a tensor nothing else reads any more (a convolution's fresh output); the residual as normalizeGroups.
+  void normalizeInPlace(const torch::Tensor& x, double slope = 1.0, const torch::Tensor& residual = {});
 
  private:
   int64_t groups_;

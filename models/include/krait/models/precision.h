@@ -1,9 +1,9 @@
 #pragma once
-// The precision a network runs in. Reduced precision converts the convolutions and the norms' affine parameters;
-// the Mamba layers (U-Mamba's and LightM-UNet's MambaLayer, Swin-UMamba's SS2D: their LayerNorm, projections,
-// causal convolution and the selective scan with its gate) stay fp32, as the official layers cast their input
-// to float32, and so do the norms' statistics (computed in fp32 whatever the input type). Logits are
-// accumulated in fp32.
+// The precision a network runs in. Reduced precision converts the convolutions (weights and activations). The
+// norms' affine parameters stay fp32, and so do the Mamba layers (U-Mamba's and LightM-UNet's MambaLayer,
+// Swin-UMamba's SS2D: their LayerNorm, projections, causal convolution and the selective scan with its gate), as
+// the official layers cast their input to float32; the norms' statistics are fp32 whatever the input type.
+// Logits are accumulated in fp32.
 #include <string>
 
 #include <torch/types.h>
@@ -23,5 +23,10 @@ torch::ScalarType scalarType(Precision precision);
 // FullPrecisionModules (layers.h).
 void convertNetwork(Network& network, Precision precision);
 void convertNetwork(Network& network, torch::ScalarType type);
+
+// Stores the convolution weights channels-last, so that cuDNN's convolutions take and give channels-last
+// activations (its reduced-precision kernels need them; in the default layout every convolution converts its
+// input and output), and the norms (normalizeGroups) keep that layout.
+void useChannelsLast(Network& network);
 
 }  // namespace krait::models
