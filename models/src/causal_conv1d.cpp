@@ -7,6 +7,9 @@
 #include <cstdint>
 
 #include "krait/models/mamba.h"
+#ifdef KRAIT_WITH_CUDA
+#include "cuda/token_ops_tensors.h"
+#endif
 #include "target_clones.h"
 
 namespace krait::models {
@@ -78,6 +81,9 @@ torch::Tensor causalConv1dSilu(const torch::Tensor& x, ConvImpl& conv) {
     causalConvCpu(x, conv.weight().reshape({channels, taps}).t().contiguous(), conv.bias(), out);
     return out;
   }
+#ifdef KRAIT_WITH_CUDA
+  if (torch::Tensor out = causalConv1dSiluCuda(x, conv.weight(), conv.bias()); out.defined()) return out;
+#endif
   return at::silu(conv.forward(x.transpose(1, 2)).narrow(2, 0, length)).transpose(1, 2);
 }
 

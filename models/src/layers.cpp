@@ -4,6 +4,10 @@
 
 #include <stdexcept>
 
+#ifdef KRAIT_WITH_CUDA
+#include "cuda/token_ops_tensors.h"
+#endif
+
 namespace krait::models {
 
 std::vector<int64_t> perAxis(const std::vector<int64_t>& values, int dims) {
@@ -72,6 +76,10 @@ LayerNormImpl::LayerNormImpl(int64_t channels) : channels_(channels) {
 }
 
 torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
+#ifdef KRAIT_WITH_CUDA
+  if (x.dim() == 3)
+    if (torch::Tensor out = layerNormCuda(x, weight_, bias_, 1e-5); out.defined()) return out;
+#endif
   if (x.scalar_type() == torch::kFloat32 && weight_.scalar_type() == torch::kFloat32)
     return torch::layer_norm(x, {channels_}, weight_, bias_, 1e-5);
   // Reduced precision: in fp32, as autocast runs layer_norm (and LibTorch 1.13's CPU kernel needs it).

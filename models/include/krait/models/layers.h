@@ -53,7 +53,8 @@ class LinearImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Linear);
 
-// nn.LayerNorm over the last dimension, eps 1e-5.
+// nn.LayerNorm over the last dimension, eps 1e-5. In CUDA builds, fp32 (batch, tokens, channels) CUDA tensors
+// (the Mamba layers') take a kernel that normalises each token with a few threads, from any strides.
 class LayerNormImpl : public torch::nn::Module {
  public:
   explicit LayerNormImpl(int64_t channels);

@@ -22,7 +22,8 @@ TORCH_MODULE(Mamba);
 // SiLU of Mamba's causal depthwise convolution (kernel K, padding K - 1, the first L outputs kept), on
 // channels-last tokens: x (batch, L, channels) -> (batch, L, channels). `conv` is the layer's 1D depthwise Conv.
 // LibTorch 1.13 runs this depthwise conv1d through a generic path at ~0.1 GFLOP/s, a quarter of LightM-UNet's
-// CPU time; the CPU fp32 kernel here reads each token's K neighbours once, vectorised over channels.
+// CPU time; the CPU fp32 kernel here reads each token's K neighbours once, vectorised over channels. CUDA fp32
+// tensors take a kernel that reads them in place (no transposes) in CUDA builds.
 torch::Tensor causalConv1dSilu(const torch::Tensor& x, ConvImpl& conv);
 
 }  // namespace krait::models

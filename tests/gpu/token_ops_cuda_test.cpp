@@ -1,0 +1,55 @@
+// The Mamba layers' CUDA token kernels against the CPU: the causal conv1d + SiLU against the CPU kernel (itself
+// tested against LibTorch's conv1d), LayerNorm against LibTorch's layer_norm in fp64; both on the strided views
+// the layers pass (a projection's channel slice, tokens of a channels-first feature map).
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include "krait/models/layers.h"
+#include "krait/models/mamba.h"
+#include "network_support.h"
+
+using namespace krait::models;
+using krait::test::relativeError;
+
+TEST(CausalConv1dSiluCuda, MatchesTheCpuKernelOnAProjectionSlice) {
+  torch::manual_seed(5);
+  c10::InferenceMode guard;
+  for (const int64_t taps : {4, 2}) {
+    ConvOptions o;
+    o.dims = 1;
+    o.in = o.out = o.groups = 24;
+    o.kernel = {taps};
+    o.padding = {taps - 1};
+    Conv conv(o);
+    conv->weight().copy_(torch::randn({24, 1, taps}));
+    conv->bias().copy_(torch::randn({24}));
+    const torch::Tensor xz = 3.0 * torch::randn({2, 37, 48});  // x is the first half of each token's channels
+    const torch::Tensor want = causalConv1dSilu(xz.narrow(2, 0, 24), *conv);
+    conv->to(torch::kCUDA);
+    const torch::Tensor got = causalConv1dSilu(xz.cuda().narrow(2, 0, 24), *conv);
+    ASSERT_TRUE(got.is_cuda());
+    EXPECT_LE(relativeError(got.cpu(), want), 1e-6) << taps << " taps";
+  }
+}
+
+TEST(LayerNormCuda, MatchesLayerNormInFloat64) {
+  torch::manual_seed(6);
+  c10::InferenceMode guard;
+  for (const int64_t channels : {5, 32, 64, 96, 256, 384, 768, 1024}) {
+    LayerNorm norm(channels);
+    norm->named_parameters()["weight"].copy_(torch::rand({channels}) + 0.5);
+    norm->named_parameters()["bias"].copy_(torch::randn({channels}));
+    // Tokens of a channels-first map (channels strided) and contiguous tokens; 333 tokens: a partial last team.
+    const torch::Tensor map = 5.0 + 2.0 * torch::randn({2, channels, 333});
+    const torch::Tensor want =
+        torch::layer_norm(map.transpose(1, 2).to(torch::kDouble), {channels},
+                          norm->named_parameters()["weight"].to(torch::kDouble),
+                          norm->named_parameters()["bias"].to(torch::kDouble), 1e-5);
+    norm->to(torch::kCUDA);
+    const torch::Tensor strided = norm->forward(map.cuda().transpose(1, 2));
+    const torch::Tensor contiguous = norm->forward(map.transpose(1, 2).contiguous().cuda());
+    EXPECT_LE(relativeError(strided.cpu().to(torch::kDouble), want), 2e-6) << channels << " channels, strided";
+    EXPECT_LE(relativeError(contiguous.cpu().to(torch::kDouble), want), 2e-6) << channels << " channels";
+  }
+}
