@@ -1,7 +1,8 @@
 """GPU time by kernel and by kind in a Chrome trace of one forward (network_bench --trace, or torch.profiler's
-export_chrome_trace for the official networks): python3 kernel_times.py TRACE.json [--top N]. "busy" is the sum
-of kernel times, "span" the time from the first kernel's start to the last one's end: the difference is GPU idle
-time (launch gaps, host work)."""
+export_chrome_trace for the official networks): python3 kernel_times.py TRACE.json [--top N] [--by-op]. "busy" is
+the sum of kernel times, "span" the time from the first kernel's start to the last one's end: the difference is
+GPU idle time (launch gaps, host work). --by-op also sums the kernels by the operator that launched them, with
+its input shapes (network_bench records them)."""
 import argparse
 import collections
 import json
@@ -30,6 +31,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("trace")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--by-op", action="store_true")
     args = parser.parse_args()
     with open(args.trace) as f:
         events = json.load(f)["traceEvents"]
@@ -50,6 +52,18 @@ def main():
     print("| kernel | calls | ms |\n|---|---|---|")
     for name, us in by_name.most_common(args.top):
         print(f"| `{name}` | {count[name]} | {us / 1e3:.2f} |")
+    if args.by_op:
+        ops = {e["args"]["External id"]: e for e in events
+               if e.get("cat") == "cpu_op" and "External id" in e.get("args", {})}
+        by_op, op_count = collections.Counter(), collections.Counter()
+        for e in kernels:
+            op = ops.get(e.get("args", {}).get("External id"))
+            label = f'{op["name"]} {op["args"].get("Input Dims", "")}' if op else "(no operator)"
+            by_op[label[:140]] += e["dur"]
+            op_count[label[:140]] += 1
+        print("| operator (input shapes) | kernels | ms |\n|---|---|---|")
+        for label, us in by_op.most_common(args.top):
+            print(f"| `{label}` | {op_count[label]} | {us / 1e3:.2f} |")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,14 @@
 // network_bench [--threads N] [--repeats N] [--ops] [--device cuda [--precision fp32|fp16|bf16] [--tile-batch N]
-//               [--channels-last] [--cuda-graph] [--trace PREFIX]] [NAME...]: forward time of one tile for each network at its
-// usual patch size (the production plans of tests/fixtures/networks/production), with the process's peak memory.
-// On the CPU the time is split by operator kind, with the convolution share ("floor": the time oneDNN needs for
-// the convolutions alone). On CUDA (weights and input converted to --precision as `krait segment` does,
-// convolution weights channels-last with --channels-last, replayed from a CUDA graph with --cuda-graph (as
-// `krait segment` does: GraphedForward), cuDNN autotuned, TF32 as LibTorch defaults it) the
-// time is the median of the repeats with the GPU synchronised, divided by the tiles per forward; the peaks are
-// LibTorch allocator's (allocated: what torch.cuda.max_memory_allocated reports); --trace writes a Chrome trace
-// of one more forward to PREFIX<NAME>.json (kernel times: kernel_times.py). Weights are random: speed does not
-// depend on their values.
+// [--channels-last] [--cuda-graph] [--trace PREFIX]] [NAME...]: forward time of one tile for each network at its
+// usual patch size (the production plans of tests/fixtures/networks/production), with the process's peak memory. On
+// the CPU the time is split by operator kind, with the convolution share ("floor": the time oneDNN needs for the
+// convolutions alone). On CUDA (weights and input converted to --precision as `krait segment` does, convolution
+// weights channels-last with --channels-last, replayed from a CUDA graph with --cuda-graph as `krait segment` does
+// (GraphedForward), cuDNN autotuned, TF32 as LibTorch defaults it) the time is the median of the repeats with the
+// GPU synchronised, divided by the tiles per forward; the first forward (cuDNN autotuning, graph capture) is shown
+// apart; the peaks are LibTorch allocator's (allocated: what torch.cuda.max_memory_allocated reports); --trace
+// writes a Chrome trace with input shapes of one more forward to PREFIX<NAME>.json (kernel times: kernel_times.py).
+// Weights are random: speed does not depend on their values.
 #include <sys/resource.h>
 
 #include <torch/torch.h>
@@ -68,7 +68,8 @@ struct GpuOptions {
 void traceForward(const std::function<void()>& forward, const std::string& path) {
   namespace profiler = torch::autograd::profiler;
   using torch::profiler::impl::ActivityType;
-  const torch::profiler::impl::ProfilerConfig config(torch::profiler::impl::ProfilerState::KINETO);
+  const torch::profiler::impl::ProfilerConfig config(torch::profiler::impl::ProfilerState::KINETO,
+                                                     /*report_input_shapes=*/true);
   const std::set<ActivityType> activities{ActivityType::CPU, ActivityType::CUDA};
   profiler::prepareProfiler(config, activities);
   profiler::enableProfiler(config, activities);
@@ -84,8 +85,8 @@ int gpuTiles(const std::vector<std::string>& names, const GpuOptions& o, const t
   const auto precision = krait::models::parsePrecision(o.precision);
   std::printf("%s, tile batch %lld, %s%s\n", o.precision.c_str(), static_cast<long long>(o.tileBatch),
               o.channelsLast ? "channels-last" : "contiguous", o.cudaGraph ? ", CUDA graph" : "");
-  std::printf("| network | patch | ms per tile (median of %d) | peak GiB allocated | peak GiB reserved |\n|---|---|---|---|---|\n",
-              o.repeats);
+  std::printf("| network | patch | ms per tile (median of %d) | first forward ms | peak GiB allocated | peak GiB reserved |\n"
+              "|---|---|---|---|---|---|\n", o.repeats);
   for (const auto& name : names) {
     const auto production = krait::bench::productionNetwork(name);
     const auto& net = production.net;
@@ -99,7 +100,11 @@ int gpuTiles(const std::vector<std::string>& names, const GpuOptions& o, const t
     c10::InferenceMode guard;
     krait::models::GraphedForward graphed(net);
     const auto forward = [&] { o.cudaGraph ? graphed(input) : net->forward(input); };
-    for (int i = 0; i < 3; ++i) forward();  // cuDNN autotuning, allocator
+    const auto first = std::chrono::steady_clock::now();
+    forward();  // cuDNN autotuning, allocator, graph capture
+    torch::cuda::synchronize();
+    const double firstMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - first).count();
+    for (int i = 0; i < 2; ++i) forward();
     torch::cuda::synchronize();
     const c10::DeviceIndex gpu = device.has_index() ? device.index() : 0;
     c10::cuda::CUDACachingAllocator::resetPeakStats(gpu);
@@ -113,8 +118,8 @@ int gpuTiles(const std::vector<std::string>& names, const GpuOptions& o, const t
     std::sort(ms.begin(), ms.end());
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(gpu);
     const double gib = double(1 << 30);
-    std::printf("| %s | %s | %.2f | %.2f | %.2f |\n", name.c_str(), krait::sizeText(production.plan.patchSize).c_str(),
-                ms[ms.size() / 2] / static_cast<double>(o.tileBatch),
+    std::printf("| %s | %s | %.2f | %.0f | %.2f | %.2f |\n", name.c_str(), krait::sizeText(production.plan.patchSize).c_str(),
+                ms[ms.size() / 2] / static_cast<double>(o.tileBatch), firstMs,
                 static_cast<double>(stats.allocated_bytes[0].peak) / gib,
                 static_cast<double>(stats.reserved_bytes[0].peak) / gib);
     std::fflush(stdout);
