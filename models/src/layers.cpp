@@ -103,8 +103,11 @@ torch::Tensor GroupNormImpl::forward(const torch::Tensor& x, double slope) {
   return out;
 }
 
-void GroupNormImpl::normalizeInPlace(const torch::Tensor& x, double slope, const torch::Tensor& residual) {
-  normalizeGroups(x, x, groups_, weight_, bias_, slope, residual);
+void GroupNormImpl::normalizeInPlace(const torch::Tensor& x, double slope, const torch::Tensor& residual,
+                                     const torch::Tensor& residualBias) {
+  if (!residualBias.defined()) return normalizeGroups(x, x, groups_, weight_, bias_, slope, residual);
+  const torch::Tensor added = residualBias.to(x.device(), torch::kFloat);
+  normalizeGroups(x, x, groups_, weight_, bias_.defined() ? bias_.to(torch::kFloat) + added : added, slope, residual);
 }
 
 torch::Tensor registerTensor(torch::nn::Module& module, const std::string& name, std::vector<int64_t> shape) {

@@ -42,8 +42,8 @@ class LightMambaLayerImpl : public torch::nn::Module, public FullPrecisionModule
   torch::Tensor forward(const torch::Tensor& input) {
     const torch::Tensor x = input.to(torch::kFloat32);
     const torch::Tensor tokens = x.reshape({x.size(0), x.size(1), -1}).transpose(1, 2);
-    torch::Tensor y = mamba_->forward(norm_->forward(tokens)) + skipScale_ * tokens;
-    y = proj_->forward(norm_->forward(y));
+    // The scaled skip as one addcmul pass, not a multiplication and an addition.
+    const torch::Tensor y = proj_->forward(norm_->forward(torch::addcmul(mamba_->forward(norm_->forward(tokens)), tokens, skipScale_)));
     std::vector<int64_t> shape = x.sizes().vec();
     shape[1] = out_;
     return y.transpose(1, 2).reshape(shape).to(input.scalar_type());
@@ -87,7 +87,7 @@ class ResUpBlockImpl : public torch::nn::Module {
     skipScale_ = registerTensor(*this, "skip_scale", {1});
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    const torch::Tensor y = conv_->forward(norm1_->forward(x, 0.0)) + skipScale_ * x;
+    const torch::Tensor y = torch::addcmul(conv_->forward(norm1_->forward(x, 0.0)), x, skipScale_);
     norm2_->normalizeInPlace(y, 0.0);
     return y;
   }

@@ -61,7 +61,9 @@ void useChannelsLast(Network& network) {
   torch::NoGradGuard noGrad;
   for (auto& p : network.parameters()) {
     const auto format = p.dim() == 5 ? torch::MemoryFormat::ChannelsLast3d : torch::MemoryFormat::ChannelsLast;
-    if (p.dim() == 4 || p.dim() == 5) p.set_data(p.contiguous(format));
+    // Through a fresh channels-last tensor: contiguous() keeps the strides of a weight with one input channel
+    // (the stem's), which is channels-last in name only, and cuDNN would then give a channels-first output.
+    if (p.dim() == 4 || p.dim() == 5) p.set_data(torch::empty(p.sizes(), p.options().memory_format(format)).copy_(p));
   }
 }
 

@@ -28,7 +28,7 @@ class BasicResBlockImpl : public torch::nn::Module {
     torch::Tensor y = conv1_->forward(x, /*withBias=*/false);
     norm1_->normalizeInPlace(y, kSlope);
     y = conv2_->forward(y, /*withBias=*/false);
-    norm2_->normalizeInPlace(y, kSlope, conv3_->forward(x));
+    norm2_->normalizeInPlace(y, kSlope, conv3_->forward(x, /*withBias=*/false), conv3_->bias());
     return y;
   }
 

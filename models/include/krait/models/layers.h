@@ -82,7 +82,10 @@ class GroupNormImpl : public torch::nn::Module {
   GroupNormImpl(int64_t groups, int64_t channels, bool affine = true);
   torch::Tensor forward(const torch::Tensor& x, double slope = 1.0);
   // For a tensor nothing else reads any more (a convolution's fresh output); the residual as normalizeGroups.
-  void normalizeInPlace(const torch::Tensor& x, double slope = 1.0, const torch::Tensor& residual = {});
+  // residualBias: a per-channel constant added with the residual (the bias of the convolution that made it,
+  // which then runs without it).
+  void normalizeInPlace(const torch::Tensor& x, double slope = 1.0, const torch::Tensor& residual = {},
+                        const torch::Tensor& residualBias = {});
 
  private:
   int64_t groups_;
