@@ -43,7 +43,8 @@ class LightMambaLayerImpl : public torch::nn::Module, public FullPrecisionModule
     const torch::Tensor x = input.to(torch::kFloat32);
     const torch::Tensor tokens = x.reshape({x.size(0), x.size(1), -1}).transpose(1, 2);
     // The scaled skip as one addcmul pass, not a multiplication and an addition.
-    const torch::Tensor y = proj_->forward(norm_->forward(torch::addcmul(mamba_->forward(norm_->forward(tokens)), tokens, skipScale_)));
+    const torch::Tensor mixed = torch::addcmul(mamba_->forward(norm_->forward(tokens)), tokens, skipScale_);
+    const torch::Tensor y = proj_->forward(norm_->forward(mixed));
     std::vector<int64_t> shape = x.sizes().vec();
     shape[1] = out_;
     return y.transpose(1, 2).reshape(shape).to(input.scalar_type());
