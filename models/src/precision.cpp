@@ -57,14 +57,24 @@ void convertNetwork(Network& network, torch::ScalarType type) {
   }
 }
 
-void useChannelsLast(Network& network) {
+bool useChannelsLast(Network& network) {
+  std::vector<ConvImpl*> convolutions;
+  for (const auto& m : network.modules())
+    if (auto* conv = dynamic_cast<ConvImpl*>(m.get()); conv != nullptr && conv->options().dims >= 2) {
+      // Grouped (depthwise) convolutions run PyTorch's own kernels, which convert channels-last tensors in and
+      // out: LightM-UNet 3D took 51.0 ms a tile channels-last against 47.6 channels-first (fp16, H200).
+      if (conv->options().groups != 1) return false;
+      convolutions.push_back(conv);
+    }
   torch::NoGradGuard noGrad;
-  for (auto& p : network.parameters()) {
-    const auto format = p.dim() == 5 ? torch::MemoryFormat::ChannelsLast3d : torch::MemoryFormat::ChannelsLast;
+  for (ConvImpl* conv : convolutions) {
+    torch::Tensor w = conv->named_parameters(/*recurse=*/false)["weight"];
+    const auto format = w.dim() == 5 ? torch::MemoryFormat::ChannelsLast3d : torch::MemoryFormat::ChannelsLast;
     // Through a fresh channels-last tensor: contiguous() keeps the strides of a weight with one input channel
     // (the stem's), which is channels-last in name only, and cuDNN would then give a channels-first output.
-    if (p.dim() == 4 || p.dim() == 5) p.set_data(torch::empty(p.sizes(), p.options().memory_format(format)).copy_(p));
+    w.set_data(torch::empty(w.sizes(), w.options().memory_format(format)).copy_(w));
   }
+  return true;
 }
 
 }  // namespace krait::models

@@ -26,7 +26,8 @@ void convertNetwork(Network& network, torch::ScalarType type);
 
 // Stores the convolution weights channels-last, so that cuDNN's convolutions take and give channels-last
 // activations (its reduced-precision kernels need them; in the default layout every convolution converts its
-// input and output), and the norms (normalizeGroups) keep that layout.
-void useChannelsLast(Network& network);
+// input and output), and the norms (normalizeGroups) keep that layout. A network with grouped (depthwise)
+// convolutions is left as it is (false): PyTorch's depthwise kernels would convert every tensor back.
+bool useChannelsLast(Network& network);
 
 }  // namespace krait::models
