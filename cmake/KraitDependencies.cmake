@@ -22,15 +22,16 @@ find_package(DCMTK QUIET CONFIG)
 find_package(PkgConfig QUIET)
 if(PkgConfig_FOUND)
   pkg_check_modules(OPENJPEG QUIET IMPORTED_TARGET libopenjp2)
+  pkg_check_modules(LIBDEFLATE QUIET IMPORTED_TARGET libdeflate)
 endif()
 # Header-only, needed by the models' checkpoint readers: on a GPU machine carry Debian's nlohmann-json3-dev.
 find_package(nlohmann_json 3 REQUIRED)
 find_package(ZLIB QUIET)
 set(KRAIT_WITH_IO OFF)
-if(ITK_FOUND AND DCMTK_FOUND AND OPENJPEG_FOUND AND ZLIB_FOUND)
+if(ITK_FOUND AND DCMTK_FOUND AND OPENJPEG_FOUND AND LIBDEFLATE_FOUND AND ZLIB_FOUND)
   set(KRAIT_WITH_IO ON)
 else()
-  message(STATUS "Krait: ITK, DCMTK, OpenJPEG or zlib not found: building the engine and models only")
+  message(STATUS "Krait: ITK, DCMTK, OpenJPEG, libdeflate or zlib not found: building the engine and models only")
 endif()
 
 # The desktop app arrives with its own issue; the switch is here so that the tree reports it consistently.

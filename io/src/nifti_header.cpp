@@ -7,8 +7,10 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "krait/core/error.h"
+#include "whole_file.h"
 
 namespace fs = std::filesystem;
 
@@ -137,7 +139,7 @@ Geometry niftiGeometry(const NiftiHeader& h, const std::string& name) {
   return g;
 }
 
-PixelType niftiPixelType(int datatype, const std::string& name) {
+std::optional<PixelType> pixelTypeOf(int datatype) {
   switch (datatype) {
     case 2: return PixelType::UInt8;
     case 4: return PixelType::Int16;
@@ -147,7 +149,12 @@ PixelType niftiPixelType(int datatype, const std::string& name) {
     case 256: return PixelType::Int8;
     case 512: return PixelType::UInt16;
     case 768: return PixelType::UInt32;
+    default: return std::nullopt;
   }
+}
+
+PixelType niftiPixelType(int datatype, const std::string& name) {
+  if (const auto type = pixelTypeOf(datatype)) return *type;
   throw inputError(name, "NIfTI datatype " + std::to_string(datatype) + " is not supported");
 }
 
@@ -189,30 +196,46 @@ NiftiHeader readNiftiHeader(const fs::path& path) {
   return h;
 }
 
-void checkNiftiComplete(const fs::path& path, const NiftiHeader& h) {
+namespace {
+
+// Every voxel byte the header announces (`got` bytes arrived; `intact`: the gzip stream ended cleanly), or
+// Error(Input) saying what is missing.
+void requireComplete(const fs::path& path, const NiftiHeader& h, int64_t got, bool intact) {
   const int64_t needed = h.voxOffset + h.dataBytes();
-  std::error_code ec;
-  const std::string name = path.string();
-  const bool gz = path.extension() == ".gz";
-  if (!gz) {
-    const auto size = static_cast<int64_t>(fs::file_size(path, ec));
-    if (ec || size < needed)
-      throw inputError(name, "file is truncated: " + std::to_string(size) + " bytes, header needs " + std::to_string(needed));
+  if (path.extension() != ".gz") {
+    if (got < needed)
+      throw inputError(path.string(), "file is truncated: " + std::to_string(got) + " bytes, header needs " +
+                                          std::to_string(needed));
     return;
   }
-  auto f = openGz(path);
-  std::vector<char> chunk(1 << 20);
-  int64_t total = 0;
-  int n;
-  while ((n = gzread(f.get(), chunk.data(), static_cast<unsigned>(chunk.size()))) > 0) total += n;
-  int err = Z_OK;
-  gzerror(f.get(), &err);
-  if (n < 0 || (err != Z_OK && err != Z_STREAM_END) || total < needed)
-    throw inputError(name, "compressed file is truncated or corrupt (" + std::to_string(total) + " of " +
-                               std::to_string(needed) + " bytes)");
+  if (!intact || got < needed)
+    throw inputError(path.string(), "compressed file is truncated or corrupt (" + std::to_string(got) + " of " +
+                                        std::to_string(needed) + " bytes)");
 }
 
-Volume readNifti2(const fs::path& path, const NiftiHeader& h, std::vector<std::string>* notes) {
+void requireComplete(const fs::path& path, const NiftiHeader& h, const FileBytes& file) {
+  requireComplete(path, h, static_cast<int64_t>(file.bytes.size()), file.complete);
+}
+
+}  // namespace
+
+void checkNiftiComplete(const fs::path& path, const NiftiHeader& h) {
+  if (path.extension() == ".gz") return requireComplete(path, h, readWholeFile(path, h.voxOffset + h.dataBytes()));
+  std::error_code ec;
+  const auto size = static_cast<int64_t>(fs::file_size(path, ec));
+  requireComplete(path, h, ec ? 0 : size, true);
+}
+
+bool readsWithoutItk(const NiftiHeader& h) {
+  if (h.version == 2) return true;
+  // The cases whose geometry follows ITK's rule as niftiGeometry has it (a qform, or an unskewed sform) and
+  // whose voxels Krait's reader takes; anything else (no orientation, 5D vectors, RGB) stays with ITK.
+  const bool oriented = h.qformCode > 0 || (h.sformCode > 0 && orthogonalColumns(h.srow));
+  const bool plain = h.dims.size() >= 2 && h.dims.size() <= 4 && pixelTypeOf(h.datatype).has_value();
+  return oriented && plain;
+}
+
+Volume readNiftiVolume(const fs::path& path, const NiftiHeader& h, std::vector<std::string>* notes) {
   const std::string name = path.string();
   if (h.dims.size() > 4) throw inputError(name, std::to_string(h.dims.size()) + "-dimensional images are not supported");
   const PixelType stored = niftiPixelType(h.datatype, name);
@@ -221,11 +244,9 @@ Volume readNifti2(const fs::path& path, const NiftiHeader& h, std::vector<std::s
   validateGeometry(geometry, name);
   const int channels = h.dims.size() == 4 ? static_cast<int>(h.dims[3]) : 1;
   Volume raw(geometry, stored, channels);
-
-  auto f = openGz(path);
-  if (gzseek(f.get(), h.voxOffset, SEEK_SET) != h.voxOffset ||
-      gzread(f.get(), raw.data(), static_cast<unsigned>(raw.byteSize())) != static_cast<int>(raw.byteSize()))
-    throw inputError(name, "file is truncated or corrupt: fewer voxel bytes than the header announces");
+  const FileBytes file = readWholeFile(path, h.voxOffset + h.dataBytes());
+  requireComplete(path, h, file);
+  std::memcpy(raw.data(), file.bytes.data() + h.voxOffset, raw.byteSize());
   if (h.swapped) {
     auto* p = static_cast<char*>(raw.data());
     const std::size_t w = pixelSize(stored);

@@ -37,7 +37,11 @@ NiftiHeader readNiftiHeader(const std::filesystem::path& path);
 // Throws Error(Input) unless the file holds every voxel byte the header announces (for .gz, by
 // decompressing it once: a gzip stream's length is known only at its end).
 void checkNiftiComplete(const std::filesystem::path& path, const NiftiHeader& header);
-// NIfTI-2 reading (Debian's ITK reads NIfTI-1 only), with ITK's qform/sform choice and scaling rules.
-Volume readNifti2(const std::filesystem::path& path, const NiftiHeader& header, std::vector<std::string>* notes);
+// Whether readNiftiVolume takes the file: NIfTI-2 (Debian's ITK reads NIfTI-1 only), and the NIfTI-1 files
+// whose geometry and voxels it reads as ITK does. It decompresses a .nii.gz once where ITK's path needs two
+// passes (one to check completeness, ITK's own), each slower.
+bool readsWithoutItk(const NiftiHeader& header);
+// Reading with ITK's qform/sform choice and scaling rules; Error(Input) for a truncated or corrupt file.
+Volume readNiftiVolume(const std::filesystem::path& path, const NiftiHeader& header, std::vector<std::string>* notes);
 
 }  // namespace krait::io

@@ -18,7 +18,7 @@ Volume readVolume(const fs::path& path, const ReadOptions& options, std::vector<
     if (fs::is_directory(path, ec)) throw inputError(path.string(), "is a folder, not an image file");
     if (format == FileFormat::Nifti) {
       const NiftiHeader header = readNiftiHeader(path);
-      if (header.version == 2) return readNifti2(path, header, notes);
+      if (readsWithoutItk(header)) return readNiftiVolume(path, header, notes);
       checkNiftiComplete(path, header);
     }
     if (format == FileFormat::MetaImage) checkMetaImageComplete(path);

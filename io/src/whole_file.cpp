@@ -1,0 +1,74 @@
+#include "whole_file.h"
+
+#include <libdeflate.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+
+#include "krait/core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace krait::io {
+
+namespace {
+
+std::vector<char> slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw inputError(path.string(), "cannot open for reading");
+  std::vector<char> bytes(static_cast<std::size_t>(in.tellg()));
+  in.seekg(0);
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+    throw inputError(path.string(), "cannot read the file");
+  return bytes;
+}
+
+bool isGzip(const std::vector<char>& b) {
+  return b.size() >= 18 && static_cast<unsigned char>(b[0]) == 0x1f && static_cast<unsigned char>(b[1]) == 0x8b;
+}
+
+// One gzip member filling the whole file: its trailer holds the decompressed size modulo 2^32.
+bool inflateOneMember(const std::vector<char>& in, int64_t expectedSize, std::vector<char>& out) {
+  uint32_t isize = 0;
+  for (int i = 0; i < 4; ++i) isize |= uint32_t{static_cast<unsigned char>(in[in.size() - 4 + i])} << (8 * i);
+  const uint64_t atLeast = static_cast<uint64_t>(std::max<int64_t>(expectedSize, 0));
+  const uint64_t size = atLeast + ((uint64_t{isize} - atLeast) & 0xffffffffull);
+  out.resize(size);
+  const std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
+      libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
+  if (!d) return false;
+  std::size_t used = 0, written = 0;
+  const auto result = libdeflate_gzip_decompress_ex(d.get(), in.data(), in.size(), out.data(), out.size(), &used, &written);
+  if (result != LIBDEFLATE_SUCCESS || used != in.size()) return false;
+  out.resize(written);
+  return true;
+}
+
+FileBytes inflateStreaming(const fs::path& path, int64_t expectedSize) {
+  const std::unique_ptr<gzFile_s, decltype(&gzclose)> f(gzopen(path.c_str(), "rb"), &gzclose);
+  if (!f) throw inputError(path.string(), "cannot open for reading");
+  FileBytes result;
+  result.bytes.reserve(static_cast<std::size_t>(std::max<int64_t>(expectedSize, 0)));
+  std::vector<char> chunk(1 << 20);
+  int n;
+  while ((n = gzread(f.get(), chunk.data(), static_cast<unsigned>(chunk.size()))) > 0)
+    result.bytes.insert(result.bytes.end(), chunk.data(), chunk.data() + n);
+  int err = Z_OK;
+  gzerror(f.get(), &err);
+  result.complete = n == 0 && (err == Z_OK || err == Z_STREAM_END);
+  return result;
+}
+
+}  // namespace
+
+FileBytes readWholeFile(const fs::path& path, int64_t expectedSize) {
+  std::vector<char> raw = slurp(path);
+  if (!isGzip(raw)) return {std::move(raw), true};
+  std::vector<char> out;
+  if (inflateOneMember(raw, expectedSize, out)) return {std::move(out), true};
+  return inflateStreaming(path, expectedSize);
+}
+
+}  // namespace krait::io
