@@ -75,16 +75,15 @@ LayerNormImpl::LayerNormImpl(int64_t channels) : channels_(channels) {
   bias_ = registerTensor(*this, "bias", {channels});
 }
 
-torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
+torch::Tensor LayerNormImpl::normalize(const torch::Tensor& x, torch::ScalarType out) {
 #ifdef KRAIT_WITH_CUDA
-  if (x.dim() == 3)
-    if (torch::Tensor out = layerNormCuda(x, weight_, bias_, 1e-5); out.defined()) return out;
+  if (torch::Tensor y = layerNormCuda(x, weight_, bias_, 1e-5, out); y.defined()) return y;
 #endif
   if (x.scalar_type() == torch::kFloat32 && weight_.scalar_type() == torch::kFloat32)
-    return torch::layer_norm(x, {channels_}, weight_, bias_, 1e-5);
+    return torch::layer_norm(x, {channels_}, weight_, bias_, 1e-5).to(out);
   // Reduced precision: in fp32, as autocast runs layer_norm (and LibTorch 1.13's CPU kernel needs it).
   return torch::layer_norm(x.to(torch::kFloat32), {channels_}, weight_.to(torch::kFloat32), bias_.to(torch::kFloat32), 1e-5)
-      .to(x.scalar_type());
+      .to(out);
 }
 
 GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, bool affine) : groups_(groups) {

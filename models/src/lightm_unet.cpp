@@ -40,12 +40,14 @@ class LightMambaLayerImpl : public torch::nn::Module, public FullPrecisionModule
     skipScale_ = registerTensor(*this, "skip_scale", {1});
   }
   torch::Tensor forward(const torch::Tensor& input) {
-    const torch::Tensor x = input.to(torch::kFloat32);
-    const torch::Tensor tokens = x.reshape({x.size(0), x.size(1), -1}).transpose(1, 2);
-    // The scaled skip as one addcmul pass, not a multiplication and an addition.
-    const torch::Tensor mixed = torch::addcmul(mamba_->forward(norm_->forward(tokens)), tokens, skipScale_);
+    // In fp32 whatever the input's type: the norm reads the input as it is and writes fp32, and the scaled skip
+    // is added into the Mamba's fp32 output in one addcmul pass (not a multiplication and an addition).
+    const torch::Tensor tokens = input.flatten(2).transpose(1, 2);
+    // CUDA's element-wise kernels convert their inputs as they read them; LibTorch 1.13's CPU kernels do not.
+    const torch::Tensor skip = tokens.is_cuda() ? tokens : tokens.to(torch::kFloat32);
+    const torch::Tensor mixed = mamba_->forward(norm_->normalize(tokens, torch::kFloat32)).addcmul_(skip, skipScale_);
     const torch::Tensor y = proj_->forward(norm_->forward(mixed));
-    std::vector<int64_t> shape = x.sizes().vec();
+    std::vector<int64_t> shape = input.sizes().vec();
     shape[1] = out_;
     return y.transpose(1, 2).reshape(shape).to(input.scalar_type());
   }

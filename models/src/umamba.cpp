@@ -90,12 +90,10 @@ class UMambaLayerImpl : public torch::nn::Module, public FullPrecisionModule {
     mamba_ = register_module("mamba", Mamba(dim));
   }
   torch::Tensor forward(const torch::Tensor& input) {
-    const torch::Tensor x = input.to(torch::kFloat32);
-    const int64_t batch = x.size(0), channels = x.size(1);
-    if (channelTokens_)
-      return mamba_->forward(norm_->forward(x.flatten(2))).reshape(x.sizes()).to(input.scalar_type());
-    const torch::Tensor tokens = x.reshape({batch, channels, -1}).transpose(1, 2);
-    return mamba_->forward(norm_->forward(tokens)).transpose(1, 2).reshape(x.sizes()).to(input.scalar_type());
+    // In fp32 whatever the input's type: the norm reads the input as it is and writes fp32.
+    const torch::Tensor tokens = channelTokens_ ? input.flatten(2) : input.flatten(2).transpose(1, 2);
+    const torch::Tensor y = mamba_->forward(norm_->normalize(tokens, torch::kFloat32));
+    return (channelTokens_ ? y : y.transpose(1, 2)).reshape(input.sizes()).to(input.scalar_type());
   }
 
  private:

@@ -69,7 +69,8 @@ VSSLayerImpl::VSSLayerImpl(int64_t dim, int64_t depth, int64_t dState) {
 
 torch::Tensor VSSLayerImpl::forward(const torch::Tensor& input) {
   torch::Tensor x = input;
-  for (auto& [norm, ss2d] : blocks_) x = x + ss2d->forward(norm->forward(x));
+  // The norm writes fp32, which SS2D runs in, as autocast's layer_norm gives.
+  for (auto& [norm, ss2d] : blocks_) x = x + ss2d->forward(norm->normalize(x, torch::kFloat32)).to(x.scalar_type());
   return x;
 }
 

@@ -40,7 +40,8 @@ TEST(LayerNormCuda, MatchesLayerNormInFloat64) {
     LayerNorm norm(channels);
     norm->named_parameters()["weight"].copy_(torch::rand({channels}) + 0.5);
     norm->named_parameters()["bias"].copy_(torch::randn({channels}));
-    // Tokens of a channels-first map (channels strided) and contiguous tokens; 333 tokens: a partial last team.
+    // Tokens of a channels-first map (channels strided) and contiguous tokens; 333 tokens: a partial last team
+    // and a partial last tile.
     const torch::Tensor map = 5.0 + 2.0 * torch::randn({2, channels, 333});
     const torch::Tensor want =
         torch::layer_norm(map.transpose(1, 2).to(torch::kDouble), {channels},
@@ -49,7 +50,39 @@ TEST(LayerNormCuda, MatchesLayerNormInFloat64) {
     norm->to(torch::kCUDA);
     const torch::Tensor strided = norm->forward(map.cuda().transpose(1, 2));
     const torch::Tensor contiguous = norm->forward(map.transpose(1, 2).contiguous().cuda());
+    ASSERT_TRUE(strided.is_cuda());
     EXPECT_LE(relativeError(strided.cpu().to(torch::kDouble), want), 2e-6) << channels << " channels, strided";
     EXPECT_LE(relativeError(contiguous.cpu().to(torch::kDouble), want), 2e-6) << channels << " channels";
+  }
+}
+
+// Reduced-precision inputs are read as they are and normalised in fp32, written as fp32 (the Mamba layers) or
+// in the input's type; a 2D map's (batch, rows, columns, channels) view merges rows and columns into tokens.
+TEST(LayerNormCuda, ReadsHalfInputsAndWritesEitherType) {
+  torch::manual_seed(7);
+  c10::InferenceMode guard;
+  for (const auto type : {torch::kHalf, torch::kBFloat16}) {
+    for (const int64_t channels : {48, 192, 768}) {
+      LayerNorm norm(channels);
+      norm->named_parameters()["weight"].copy_(torch::rand({channels}) + 0.5);
+      norm->named_parameters()["bias"].copy_(torch::randn({channels}));
+      const torch::Tensor map = (3.0 + torch::randn({2, channels, 19, 23})).to(type);  // (B, C, H, W)
+      const torch::Tensor want =
+          torch::layer_norm(map.permute({0, 2, 3, 1}).to(torch::kDouble), {channels},
+                            norm->named_parameters()["weight"].to(torch::kDouble),
+                            norm->named_parameters()["bias"].to(torch::kDouble), 1e-5);
+      norm->to(torch::kCUDA);
+      for (const bool channelsLast : {false, true}) {
+        const torch::Tensor x = channelsLast ? map.cuda().permute({0, 2, 3, 1}).contiguous() : map.cuda().permute({0, 2, 3, 1});
+        const torch::Tensor asFloat = norm->normalize(x, torch::kFloat32), asInput = norm->forward(x);
+        ASSERT_EQ(asFloat.scalar_type(), torch::kFloat32);
+        ASSERT_EQ(asInput.scalar_type(), type);
+        ASSERT_EQ(asFloat.sizes(), x.sizes());
+        const std::string what = std::string(c10::toString(type)) + ", " + std::to_string(channels) + " channels" +
+                                 (channelsLast ? ", channels contiguous" : ", channels strided");
+        EXPECT_LE(relativeError(asFloat.cpu(), want), 2e-6) << what;
+        EXPECT_LE(relativeError(asInput.cpu(), want), type == torch::kHalf ? 1e-3 : 8e-3) << what;
+      }
+    }
   }
 }

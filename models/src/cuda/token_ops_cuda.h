@@ -1,15 +1,19 @@
 #pragma once
-// Launch interfaces of the Mamba layers' token kernels (fp32, as those layers run): the causal depthwise
-// convolution with its SiLU, and LayerNorm over the channels of each token. Both read (batch, tokens,
-// channels) with any strides and write a contiguous (batch, tokens, channels) tensor.
+// Launch interfaces of the token kernels: the Mamba layers' causal depthwise convolution with its SiLU (fp32,
+// as those layers run), and LayerNorm over the channels of each token (fp32, fp16 or bf16 in, fp32 or the
+// input's type out, fp32 arithmetic). Both read (batch, tokens, channels) with any strides and write a
+// contiguous (batch, tokens, channels) tensor.
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
+#include "element_type.h"
+
 namespace krait::models::cuda {
 
 struct TokenView {
-  const float* data = nullptr;
+  const void* data = nullptr;
+  ElementType type = ElementType::Float32;  // the causal convolution takes Float32 only
   int64_t batch = 0, tokens = 0, channels = 0;
   int64_t stride[3] = {};  // batch, token, channel
 };
@@ -21,8 +25,9 @@ void launchCausalConv1dSilu(const TokenView& x, const float* weight, const float
 // The most channels the LayerNorm kernel takes.
 constexpr int64_t kMaxLayerNormChannels = 1024;
 
-// out = (x - mean) / sqrt(var + eps) * weight + bias over each token's channels (biased variance).
-void launchLayerNorm(const TokenView& x, const float* weight, const float* bias, double eps, float* out,
-                     cudaStream_t stream);
+// out = (x - mean) / sqrt(var + eps) * weight + bias over each token's channels (biased variance), as
+// outType: Float32, or x's own type.
+void launchLayerNorm(const TokenView& x, const float* weight, const float* bias, double eps, void* out,
+                     ElementType outType, cudaStream_t stream);
 
 }  // namespace krait::models::cuda

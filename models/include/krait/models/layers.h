@@ -53,12 +53,15 @@ class LinearImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Linear);
 
-// nn.LayerNorm over the last dimension, eps 1e-5. In CUDA builds, fp32 (batch, tokens, channels) CUDA tensors
-// (the Mamba layers') take a kernel that normalises each token with a few threads, from any strides.
+// nn.LayerNorm over the last dimension, eps 1e-5, in fp32 arithmetic whatever x's type (as autocast runs
+// layer_norm). In CUDA builds, CUDA tensors take a kernel that reads the tokens where they are (a transposed
+// channels-first map included) and writes the result's type directly.
 class LayerNormImpl : public torch::nn::Module {
  public:
   explicit LayerNormImpl(int64_t channels);
-  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward(const torch::Tensor& x) { return normalize(x, x.scalar_type()); }
+  // The result as `out` (fp32 or x's type): what x.to(fp32) before or .to(out) after would give, in one pass.
+  torch::Tensor normalize(const torch::Tensor& x, torch::ScalarType out);
 
  private:
   int64_t channels_;
