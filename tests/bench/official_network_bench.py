@@ -16,7 +16,6 @@ import json
 import os
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
 from cuda_timing import median_ms
 
@@ -60,6 +59,8 @@ def main():
             count = sum(p.numel() for p in build(summary[name]).parameters())
             print(f"{name}: {count} parameters, summary.json {summary[name]['num_parameters']}")
         return
+    from torch.utils.flop_counter import FlopCounterMode  # PyTorch 2.1+; --check runs on Debian's 1.13
+
     torch.backends.cudnn.benchmark = True
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}")
     print("| network | patch | GFLOP | fp32 ms | fp16 autocast ms | TFLOP/s (autocast) | peak GiB (autocast) |\n"

@@ -6,8 +6,9 @@ median of 10 runs after 2 warm-ups. Bytes counted as in scan_cuda_bench (u, delt
 B and C read once), although the official kernel also writes the ungated output."""
 import argparse
 
-import selective_scan_cuda
-import torch
+import torch  # first: the extension links against the libc10 it loads
+
+import selective_scan_cuda  # noqa: E402
 
 from cuda_timing import median_ms
 
