@@ -34,5 +34,11 @@ else()
   message(STATUS "Krait: ITK, DCMTK, OpenJPEG, libdeflate or zlib not found: building the engine and models only")
 endif()
 
-# The desktop app arrives with its own issue; the switch is here so that the tree reports it consistently.
+# krait-studio, the desktop app: Qt6 widgets over the same engine and I/O as the CLI.
+find_package(Qt6 QUIET COMPONENTS Widgets Test)
 set(KRAIT_WITH_STUDIO OFF)
+if(KRAIT_WITH_IO AND Qt6_FOUND)
+  set(KRAIT_WITH_STUDIO ON)
+else()
+  message(STATUS "Krait: Qt6 (Widgets, Test) not found: no krait-studio")
+endif()

@@ -7,4 +7,5 @@ scripts/install-deps.sh
 scripts/fetch-test-data.sh
 scripts/build.sh build
 cd build
-ctest --output-on-failure --parallel "$(nproc)" --label-exclude "gpu|slow"
+# The studio's GUI tests need a display: a virtual one (Xvfb).
+xvfb-run -a -s "-screen 0 1280x1024x24" ctest --output-on-failure --parallel "$(nproc)" --label-exclude "gpu|slow"

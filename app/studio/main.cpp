@@ -1,0 +1,13 @@
+// krait-studio [IMAGE]: the desktop app.
+#include <QApplication>
+
+#include "main_window.h"
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("Krait Studio");
+  krait::studio::MainWindow window;
+  window.show();
+  if (argc > 1) window.openImage(QString::fromLocal8Bit(argv[1]));
+  return QApplication::exec();
+}

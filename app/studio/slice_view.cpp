@@ -1,0 +1,104 @@
+#include "slice_view.h"
+
+#include <QImage>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QWheelEvent>
+
+#include <cmath>
+
+namespace krait::studio {
+
+SliceView::SliceView(ViewerState& state, ViewPlane plane, QWidget* parent) : QWidget(parent), state_(state), plane_(plane) {
+  setMinimumSize(160, 160);
+  setMouseTracking(false);
+  setAttribute(Qt::WA_OpaquePaintEvent);
+}
+
+QRectF SliceView::pictureRect() const {
+  if (!state_.hasImage()) return {};
+  const SliceAxes axes = state_.axes(plane_);
+  const auto& g = state_.image().geometry();
+  const double w = static_cast<double>(g.size[axes.right]) * g.spacing[axes.right];
+  const double h = static_cast<double>(g.size[axes.up]) * g.spacing[axes.up];
+  const double scale = std::min(width() / w, height() / h);
+  return {(width() - w * scale) / 2.0, (height() - h * scale) / 2.0, w * scale, h * scale};
+}
+
+QPointF SliceView::widgetPoint(double x, double y) const {
+  const QRectF r = pictureRect();
+  const auto& g = state_.image().geometry();
+  const SliceAxes axes = state_.axes(plane_);
+  return {r.left() + (x + 0.5) * r.width() / static_cast<double>(g.size[axes.right]),
+          r.top() + (y + 0.5) * r.height() / static_cast<double>(g.size[axes.up])};
+}
+
+bool SliceView::picturePixel(const QPointF& p, int& x, int& y) const {
+  const QRectF r = pictureRect();
+  if (r.isEmpty() || !r.contains(p)) return false;
+  const auto& g = state_.image().geometry();
+  const SliceAxes axes = state_.axes(plane_);
+  x = static_cast<int>(std::floor((p.x() - r.left()) / r.width() * static_cast<double>(g.size[axes.right])));
+  y = static_cast<int>(std::floor((p.y() - r.top()) / r.height() * static_cast<double>(g.size[axes.up])));
+  return true;
+}
+
+void SliceView::paintEvent(QPaintEvent*) {
+  QPainter painter(this);
+  painter.fillRect(rect(), Qt::black);
+  if (!state_.hasImage()) return;
+  const SliceImage picture = state_.picture(plane_);
+  const QImage image(reinterpret_cast<const uchar*>(picture.pixels.data()), picture.width, picture.height,
+                     picture.width * 4, QImage::Format_ARGB32);
+  const QRectF r = pictureRect();
+  painter.drawImage(r, image);
+  const SlicePixel cross = state_.crosshairPixel(plane_);
+  const QPointF c = widgetPoint(cross.x, cross.y);
+  painter.setPen(QPen(QColor(255, 64, 64), 1));
+  painter.drawLine(QPointF(r.left(), c.y()), QPointF(r.right(), c.y()));
+  painter.drawLine(QPointF(c.x(), r.top()), QPointF(c.x(), r.bottom()));
+  const EdgeLetters letters = edgeLetters(state_.image().geometry(), state_.axes(plane_));
+  painter.setPen(QColor(255, 220, 80));
+  const QRect box = rect().adjusted(4, 2, -4, -2);
+  painter.drawText(box, Qt::AlignLeft | Qt::AlignVCenter, QString::fromStdString(letters.left));
+  painter.drawText(box, Qt::AlignRight | Qt::AlignVCenter, QString::fromStdString(letters.right));
+  painter.drawText(box, Qt::AlignTop | Qt::AlignHCenter, QString::fromStdString(letters.top));
+  painter.drawText(box, Qt::AlignBottom | Qt::AlignHCenter, QString::fromStdString(letters.bottom));
+  painter.drawText(box, Qt::AlignTop | Qt::AlignLeft,
+                   QString("%1 %2/%3").arg(viewPlaneName(plane_)).arg(state_.slice(plane_) + 1)
+                       .arg(sliceCount(state_.image().geometry(), state_.axes(plane_))));
+}
+
+void SliceView::pointAt(const QPointF& p) {
+  int x = 0, y = 0;
+  if (!picturePixel(p, x, y)) return;
+  state_.pointAt(plane_, x, y);
+  emit stateChanged();
+}
+
+void SliceView::mousePressEvent(QMouseEvent* event) {
+  if (!state_.hasImage()) return;
+  if (event->button() == Qt::LeftButton) pointAt(event->position());
+  dragStart_ = event->position();
+  windowAtDragStart_ = state_.window();
+}
+
+void SliceView::mouseMoveEvent(QMouseEvent* event) {
+  if (!state_.hasImage()) return;
+  if (event->buttons() & Qt::LeftButton) pointAt(event->position());
+  if (event->buttons() & Qt::RightButton) {
+    const QPointF d = event->position() - dragStart_;
+    state_.dragWindow(windowAtDragStart_, d.x(), d.y(), width());
+    emit stateChanged();
+  }
+}
+
+void SliceView::wheelEvent(QWheelEvent* event) {
+  if (!state_.hasImage()) return;
+  const int steps = event->angleDelta().y() / 120;
+  if (steps == 0) return;
+  state_.scroll(plane_, steps);
+  emit stateChanged();
+}
+
+}  // namespace krait::studio
