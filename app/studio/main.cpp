@@ -1,4 +1,4 @@
-// krait-studio [IMAGE]: the desktop app.
+// krait-studio [IMAGE | DICOM_FOLDER]: the desktop app.
 #include <QApplication>
 
 #include "main_window.h"
@@ -8,6 +8,6 @@ int main(int argc, char** argv) {
   QApplication::setApplicationName("Krait Studio");
   krait::studio::MainWindow window;
   window.show();
-  if (argc > 1) window.openImage(QString::fromLocal8Bit(argv[1]));
+  if (argc > 1) window.openPath(QString::fromLocal8Bit(argv[1]));
   return QApplication::exec();
 }

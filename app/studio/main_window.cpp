@@ -1,16 +1,24 @@
 #include "main_window.h"
 
 #include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QLabel>
+#include <QMimeData>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QToolBar>
 
+#include <filesystem>
+
+#include "krait/core/error.h"
+#include "krait/io/dicom.h"
 #include "krait/io/volume_io.h"
+#include "series_picker.h"
 #include "slice_view.h"
 
 namespace krait::studio {
@@ -32,6 +40,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   auto* file = menuBar()->addMenu("&File");
   file->addAction("&Open image…", QKeySequence::Open, this, &MainWindow::openFromDialog);
+  file->addAction("Open &DICOM folder…", this, &MainWindow::openFolderFromDialog);
   file->addSeparator();
   file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
 
@@ -47,27 +56,59 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   readout_ = new QLabel(this);
   readout_->setObjectName("readout");
   statusBar()->addPermanentWidget(readout_, 1);
+  chooseSeries_ = [this](const std::vector<SeriesRow>& rows) { return pickSeries(rows, this); };
+  setAcceptDrops(true);
   resize(1000, 800);
 }
 
-QString MainWindow::openImage(const QString& path, bool quiet) {
+QString MainWindow::openPath(const QString& path, bool quiet) {
+  const std::filesystem::path file = path.toStdString();
   try {
-    state_.setImage(io::readVolume(path.toStdString()));
+    if (!std::filesystem::is_directory(file)) {
+      showImage(io::readVolume(file), path);
+      return {};
+    }
+    const io::DicomScan scan = io::scanDicom(file);
+    const std::vector<SeriesRow> rows = seriesRows(scan);
+    if (rows.empty()) throw inputError(file.string(), "holds no DICOM series with images");
+    const std::optional<std::string> uid = rows.size() == 1 ? rows[0].uid : chooseSeries_(rows);
+    if (!uid) return {};
+    showImage(io::loadDicomSeries(io::selectSeries(scan, *uid, file)), path);
   } catch (const std::exception& e) {
     const QString message = QString("Cannot open %1:\n%2").arg(path, e.what());
-    if (!quiet) QMessageBox::critical(this, "Open image", message);
+    if (!quiet) QMessageBox::critical(this, "Open", message);
     return message;
   }
+  return {};
+}
+
+void MainWindow::showImage(Volume image, const QString& path) {
+  state_.setImage(std::move(image));
   setWindowTitle(QFileInfo(path).fileName() + " — Krait Studio");
   presets_->setCurrentIndex(0);
   refresh();
-  return {};
 }
 
 void MainWindow::openFromDialog() {
   const QString path = QFileDialog::getOpenFileName(this, "Open image", QString(),
-                                                    "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)");
-  if (!path.isEmpty()) openImage(path);
+                                                    "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)");
+  if (!path.isEmpty()) openPath(path);
+}
+
+void MainWindow::openFolderFromDialog() {
+  const QString path = QFileDialog::getExistingDirectory(this, "Open DICOM folder");
+  if (!path.isEmpty()) openPath(path);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls() && event->mimeData()->urls().front().isLocalFile()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.isEmpty() || !urls.front().isLocalFile()) return;
+  event->acceptProposedAction();
+  openPath(urls.front().toLocalFile());
 }
 
 void MainWindow::applyPreset(int index) {
