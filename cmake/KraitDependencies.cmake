@@ -34,11 +34,14 @@ else()
   message(STATUS "Krait: ITK, DCMTK, OpenJPEG, libdeflate or zlib not found: building the engine and models only")
 endif()
 
-# krait-studio, the desktop app: Qt6 widgets over the same engine and I/O as the CLI.
-find_package(Qt6 QUIET COMPONENTS Widgets Test)
+# krait-studio, the desktop app: Qt6 widgets over the same engine and I/O as the CLI, VTK for the 3D view
+# and meshes (inside a QOpenGLWidget: Debian's VTK Qt module is Qt5-only).
+find_package(Qt6 QUIET COMPONENTS Widgets OpenGLWidgets Test)
+find_package(VTK 9.1 QUIET COMPONENTS CommonCore CommonDataModel CommonExecutionModel FiltersCore FiltersGeneral
+  IOGeometry RenderingCore RenderingOpenGL2 RenderingVolume RenderingVolumeOpenGL2 InteractionStyle)
 set(KRAIT_WITH_STUDIO OFF)
-if(KRAIT_WITH_IO AND Qt6_FOUND)
+if(KRAIT_WITH_IO AND Qt6_FOUND AND VTK_FOUND)
   set(KRAIT_WITH_STUDIO ON)
 else()
-  message(STATUS "Krait: Qt6 (Widgets, Test) not found: no krait-studio")
+  message(STATUS "Krait: Qt6 (Widgets, OpenGLWidgets, Test) or VTK 9.1 not found: no krait-studio")
 endif()

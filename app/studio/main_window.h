@@ -1,6 +1,10 @@
 #pragma once
-// krait-studio's window: three linked slice views, File > Open, window presets, the status bar's readout.
+// krait-studio's window: three linked slice views and the 3D view, the Segment panel and the segment table,
+// the editing tools, and the File menu (images, DICOM folders, recent files, label maps, STL, screenshots).
+// Every file action has a method returning its error (empty on success) so that tests drive the same code
+// the menus do; with `quiet` the error is not also shown in a dialog.
 #include <QMainWindow>
+#include <QMessageBox>
 #include <array>
 #include <functional>
 #include <optional>
@@ -10,42 +14,88 @@
 #include "series_rows.h"
 #include "viewer_state.h"
 
+class QAction;
 class QComboBox;
 class QLabel;
+class QMenu;
+class QSpinBox;
+class QTimer;
 
 namespace krait::studio {
 
+class SegmentTable;
+class SegmentationPanel;
 class SliceView;
+class ThreeDView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
   explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
   // Opens a NIfTI / NRRD / MHA / DICOM file, or a DICOM folder (asking which series when it holds several),
-  // through the same I/O as the CLI. Returns the error, empty on success or when the user cancels; the error
-  // is also shown in a dialog unless `quiet` (tests read it); the current image stays.
+  // through the same I/O as the CLI. The current image stays when it fails or the user cancels.
   QString openPath(const QString& path, bool quiet = false);
+  // A label map on the image's grid, shown as the overlay.
+  QString openLabels(const QString& path, bool quiet = false);
+  // The label map (UInt8 when it fits) in the image's geometry; the file appears only when complete.
+  QString saveLabels(const QString& path, bool quiet = false);
+  QString exportStl(int64_t label, const QString& path, bool quiet = false);
+  // The whole window as PNG.
+  QString saveScreenshot(const QString& path, bool quiet = false);
+
   // Which series to open from a DICOM folder's table; by default the series picker dialog.
   using SeriesChooser = std::function<std::optional<std::string>(const std::vector<SeriesRow>&)>;
   void setSeriesChooser(SeriesChooser chooser) { chooseSeries_ = std::move(chooser); }
-  const ViewerState& state() const { return state_; }
-  SliceView* view(ViewPlane plane) const { return views_[static_cast<int>(plane)]; }
-  QString statusText() const;
+  // Asked when unsaved label edits would be lost: Save, Discard or Cancel. By default a message box.
+  using UnsavedPrompt = std::function<QMessageBox::StandardButton()>;
+  void setUnsavedPrompt(UnsavedPrompt prompt) { unsavedPrompt_ = std::move(prompt); }
 
- private:
-  void refresh();
-  void applyPreset(int index);
-  void openFromDialog();
-  void openFolderFromDialog();
-  void showImage(Volume image, const QString& path);
+  const ViewerState& state() const { return state_; }
+  ViewerState& state() { return state_; }
+  SliceView* view(ViewPlane plane) const { return views_[static_cast<int>(plane)]; }
+  // Null where the display has no OpenGL 3.2.
+  ThreeDView* threeDView() const { return threeD_; }
+  SegmentationPanel* segmentationPanel() const { return panel_; }
+  SegmentTable* segmentTable() const { return table_; }
+  QString statusText() const;
+  QStringList recentFiles() const;
+  QString labelsPath() const { return labelsPath_; }
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
+ private:
+  void buildMenus();
+  void buildToolBars();
+  void refresh();           // crosshair, window or style: repaint
+  void labelsChanged();     // the shown map changed: recount, repaint, redo the surfaces soon
+  void updateSurfaces();
+  void applyPreset(int index);
+  void showImage(Volume image, const QString& path);
+  void rememberRecent(const QString& path);
+  void fillRecentMenu();
+  // False when the user cancels; saves first when asked to.
+  bool confirmDiscardingEdits();
+  QString chooseSaveLabelsPath();
+  QString fail(const QString& action, const QString& message, bool quiet);
+
   ViewerState state_;
   std::array<SliceView*, 3> views_{};
+  ThreeDView* threeD_ = nullptr;
+  SegmentationPanel* panel_ = nullptr;
+  SegmentTable* table_ = nullptr;
   QLabel* readout_ = nullptr;
   QComboBox* presets_ = nullptr;
+  QSpinBox *brushSize_ = nullptr, *brushLabel_ = nullptr;
+  QMenu* recentMenu_ = nullptr;
+  QAction* volumeRendering_ = nullptr;
+  QTimer* surfaceTimer_ = nullptr;
+  QString imagePath_, labelsPath_;
   SeriesChooser chooseSeries_;
+  UnsavedPrompt unsavedPrompt_;
 };
 
 }  // namespace krait::studio

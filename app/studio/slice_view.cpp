@@ -15,14 +15,18 @@ SliceView::SliceView(ViewerState& state, ViewPlane plane, QWidget* parent) : QWi
   setAttribute(Qt::WA_OpaquePaintEvent);
 }
 
-QRectF SliceView::pictureRect() const {
-  if (!state_.hasImage()) return {};
+QSizeF SliceView::pictureMillimetres() const {
   const SliceAxes axes = state_.axes(plane_);
   const auto& g = state_.image().geometry();
-  const double w = static_cast<double>(g.size[axes.right]) * g.spacing[axes.right];
-  const double h = static_cast<double>(g.size[axes.up]) * g.spacing[axes.up];
-  const double scale = std::min(width() / w, height() / h);
-  return {(width() - w * scale) / 2.0, (height() - h * scale) / 2.0, w * scale, h * scale};
+  return {static_cast<double>(g.size[axes.right]) * g.spacing[axes.right],
+          static_cast<double>(g.size[axes.up]) * g.spacing[axes.up]};
+}
+
+QRectF SliceView::pictureRect() const {
+  if (!state_.hasImage()) return {};
+  const QSizeF mm = pictureMillimetres();
+  const Rect r = viewport_.place(width(), height(), mm.width(), mm.height());
+  return {r.left, r.top, r.width, r.height};
 }
 
 QPointF SliceView::widgetPoint(double x, double y) const {
@@ -35,12 +39,12 @@ QPointF SliceView::widgetPoint(double x, double y) const {
 
 bool SliceView::picturePixel(const QPointF& p, int& x, int& y) const {
   const QRectF r = pictureRect();
-  if (r.isEmpty() || !r.contains(p)) return false;
+  if (r.isEmpty()) return false;
   const auto& g = state_.image().geometry();
   const SliceAxes axes = state_.axes(plane_);
   x = static_cast<int>(std::floor((p.x() - r.left()) / r.width() * static_cast<double>(g.size[axes.right])));
   y = static_cast<int>(std::floor((p.y() - r.top()) / r.height() * static_cast<double>(g.size[axes.up])));
-  return true;
+  return r.contains(p);
 }
 
 void SliceView::paintEvent(QPaintEvent*) {
@@ -73,32 +77,73 @@ void SliceView::pointAt(const QPointF& p) {
   int x = 0, y = 0;
   if (!picturePixel(p, x, y)) return;
   state_.pointAt(plane_, x, y);
-  emit stateChanged();
+  Q_EMIT stateChanged();
 }
 
 void SliceView::mousePressEvent(QMouseEvent* event) {
   if (!state_.hasImage()) return;
-  if (event->button() == Qt::LeftButton) pointAt(event->position());
-  dragStart_ = event->position();
+  dragStart_ = lastMouse_ = event->position();
   windowAtDragStart_ = state_.window();
+  if (event->button() != Qt::LeftButton) return;
+  int x = 0, y = 0;
+  if (state_.tool().tool != Tool::Navigate && picturePixel(event->position(), x, y)) {
+    state_.labels().beginStroke();
+    if (state_.paint(plane_, x, y, x, y)) {
+      lastPaint_ = {x, y};
+      Q_EMIT stateChanged();
+      return;
+    }
+    state_.labels().endStroke();
+  }
+  pointAt(event->position());
 }
 
 void SliceView::mouseMoveEvent(QMouseEvent* event) {
   if (!state_.hasImage()) return;
-  if (event->buttons() & Qt::LeftButton) pointAt(event->position());
-  if (event->buttons() & Qt::RightButton) {
-    const QPointF d = event->position() - dragStart_;
-    state_.dragWindow(windowAtDragStart_, d.x(), d.y(), width());
-    emit stateChanged();
+  const QPointF p = event->position();
+  if (event->buttons() & Qt::LeftButton) {
+    if (!stroking()) {
+      pointAt(p);
+    } else {
+      int x = 0, y = 0;
+      picturePixel(p, x, y);  // outside the picture too: the editor clips, so strokes may leave and re-enter
+      state_.paint(plane_, lastPaint_.x(), lastPaint_.y(), x, y);
+      lastPaint_ = {x, y};
+      Q_EMIT stateChanged();
+    }
   }
+  if (event->buttons() & Qt::RightButton) {
+    const QPointF d = p - dragStart_;
+    state_.dragWindow(windowAtDragStart_, d.x(), d.y(), width());
+    Q_EMIT stateChanged();
+  }
+  if (event->buttons() & Qt::MiddleButton) {
+    viewport_.pan(p.x() - lastMouse_.x(), p.y() - lastMouse_.y());
+    update();
+  }
+  lastMouse_ = p;
+}
+
+void SliceView::mouseReleaseEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton || !stroking()) return;
+  state_.labels().endStroke();
+  lastPaint_ = {-1, -1};
+  Q_EMIT labelsEdited();
 }
 
 void SliceView::wheelEvent(QWheelEvent* event) {
   if (!state_.hasImage()) return;
   const int steps = event->angleDelta().y() / 120;
   if (steps == 0) return;
+  if (event->modifiers() & Qt::ControlModifier) {
+    const QSizeF mm = pictureMillimetres();
+    viewport_.zoomAbout(std::pow(1.25, steps), event->position().x(), event->position().y(), width(), height(),
+                        mm.width(), mm.height());
+    update();
+    return;
+  }
   state_.scroll(plane_, steps);
-  emit stateChanged();
+  Q_EMIT stateChanged();
 }
 
 }  // namespace krait::studio

@@ -13,11 +13,6 @@
 namespace krait::models {
 namespace {
 
-// Distinct overlay colours for labels 1, 2, ... (cycled past the end).
-constexpr std::array<std::array<int, 3>, 12> kPalette{{{230, 25, 75},   {60, 180, 75},  {255, 225, 25}, {0, 130, 200},
-                                                       {245, 130, 48},  {145, 30, 180}, {70, 240, 240}, {240, 50, 230},
-                                                       {210, 245, 60},  {250, 190, 212}, {0, 128, 128}, {170, 110, 40}}};
-
 std::string checksumOf(const std::map<std::string, std::string>& files) {
   Sha256 sha;
   for (const auto& [path, hash] : files) {
@@ -81,6 +76,17 @@ void writeManifest(const ModelManifest& m, const fs::path& path) {
 
 }  // namespace
 
+std::array<int, 3> defaultLabelColour(int64_t label) {
+  static constexpr std::array<std::array<int, 3>, 24> palette{{
+      {230, 25, 75},   {60, 180, 75},   {255, 225, 25}, {0, 130, 200},   {245, 130, 48},  {145, 30, 180},
+      {70, 240, 240},  {240, 50, 230},  {210, 245, 60}, {250, 190, 212}, {0, 128, 128},   {220, 190, 255},
+      {170, 110, 40},  {255, 250, 200}, {128, 0, 0},    {170, 255, 195}, {128, 128, 0},   {255, 215, 180},
+      {0, 0, 128},     {128, 128, 128}, {255, 99, 71},  {64, 224, 208},  {218, 112, 214}, {154, 205, 50},
+  }};
+  constexpr auto n = static_cast<int64_t>(palette.size());
+  return palette[static_cast<std::size_t>(((label - 1) % n + n) % n)];
+}
+
 std::string modelChecksum(const SegmentationModel& model) { return checksumOf(fileHashes(model)); }
 
 fs::path modelStoreDir(const std::string& override) {
@@ -102,7 +108,7 @@ ModelManifest describeModelFolder(const fs::path& folder, const std::vector<std:
   for (const auto& f : model.folds) m.folds.push_back(f.name);
   m.channels = model.dataset.channelNames;
   for (const MaskLabel& l : maskLabels(model.dataset))
-    m.labels.push_back({l.value, l.name, kPalette[static_cast<size_t>(l.value - 1) % kPalette.size()]});
+    m.labels.push_back({l.value, l.name, defaultLabelColour(l.value)});
   m.patchSize = model.plan.patchSize;
   m.targetSpacing = model.plan.targetSpacing;
   m.files = fileHashes(model);

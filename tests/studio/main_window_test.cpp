@@ -22,6 +22,7 @@
 #include "main_window.h"
 #include "series_picker.h"
 #include "slice_view.h"
+#include "studio_window.h"
 #include "testdata.h"
 
 using namespace krait;
@@ -29,28 +30,7 @@ using namespace krait::studio;
 
 namespace {
 
-class StudioWindow : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (!std::getenv("DISPLAY")) qputenv("QT_QPA_PLATFORM", "offscreen");
-    static int argc = 1;
-    static char name[] = "krait_studio_gui_tests";
-    static char* argv[] = {name, nullptr};
-    app_ = std::make_unique<QApplication>(argc, argv);
-  }
-  static void TearDownTestSuite() { app_.reset(); }
-  void SetUp() override {
-    window_ = std::make_unique<MainWindow>();
-    window_->resize(900, 700);
-    window_->show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
-  }
-  std::unique_ptr<MainWindow> window_;
-  static std::unique_ptr<QApplication> app_;
-};
-std::unique_ptr<QApplication> StudioWindow::app_;
-
-QString ch2() { return QString::fromStdString(test::testData("nifti-mricron/ch2.nii.gz").string()); }
+QString ch2() { return testFile("nifti-mricron/ch2.nii.gz"); }
 
 }  // namespace
 

@@ -5,19 +5,16 @@
 #include <string>
 
 #include "krait/core/error.h"
+#include "krait/models/model_store.h"
 
 namespace krait::studio {
 
-Rgb labelColour(int64_t label) {
-  static const Rgb palette[] = {
-      {230, 25, 75},   {60, 180, 75},   {255, 225, 25}, {0, 130, 200},   {245, 130, 48},  {145, 30, 180},
-      {70, 240, 240},  {240, 50, 230},  {210, 245, 60}, {250, 190, 212}, {0, 128, 128},   {220, 190, 255},
-      {170, 110, 40},  {255, 250, 200}, {128, 0, 0},    {170, 255, 195}, {128, 128, 0},   {255, 215, 180},
-      {0, 0, 128},     {128, 128, 128}, {255, 99, 71},  {64, 224, 208},  {218, 112, 214}, {154, 205, 50},
-  };
-  constexpr int64_t n = sizeof palette / sizeof palette[0];
-  return palette[((label - 1) % n + n) % n];
+Rgb toRgb(const std::array<int, 3>& c) {
+  const auto channel = [](int v) { return static_cast<uint8_t>(std::clamp(v, 0, 255)); };
+  return {channel(c[0]), channel(c[1]), channel(c[2])};
 }
+
+Rgb labelColour(int64_t label) { return toRgb(models::defaultLabelColour(label)); }
 
 int64_t sliceCount(const Geometry& geometry, const SliceAxes& axes) { return geometry.size[axes.normal]; }
 

@@ -24,7 +24,9 @@ struct LabelStyle {
 };
 using LabelStyles = std::map<int64_t, LabelStyle>;
 
-// A fixed, distinguishable colour per label value (the palette repeats after 24 labels).
+// A manifest's colour (0..255 per channel, clamped).
+Rgb toRgb(const std::array<int, 3>& colour);
+// A fixed, distinguishable colour per label value: models::defaultLabelColour, as manifests have it.
 Rgb labelColour(int64_t label);
 
 // Width x height pixels, row 0 at the top, 0xAARRGGBB (QImage::Format_ARGB32's layout).

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cursor_readout.h"
+#include "krait/core/error.h"
 
 namespace krait::studio {
 
@@ -13,6 +14,49 @@ void ViewerState::setImage(Volume image) {
   window_ = percentileWindow(image_);
   const ValueRange range = image_.valueRange();
   valueSpan_ = std::max(range.max - range.min, 1.0);
+  labels_.reset(image_.geometry());
+  segments_.clear();
+  preview_ = Volume();
+}
+
+void ViewerState::setOpacity(double opacity) { opacity_ = std::clamp(opacity, 0.0, 1.0); }
+
+void ViewerState::loadLabels(const Volume& labels, const std::string& source) {
+  // 1e-3 mm: files written by other tools round geometry in their headers.
+  if (!labels.geometry().sameAs(image_.geometry(), 1e-3))
+    throw inputError(source, "the label map's grid (size, spacing, origin or direction) differs from the image's");
+  if (labels.components() != 1) throw inputError(source, "a label map has one channel");
+  try {
+    labels_.load(labels);
+  } catch (const Error& e) {
+    throw inputError(source, e.what());
+  }
+  preview_ = Volume();
+}
+
+void ViewerState::setPreview(Volume labels, const std::vector<models::LabelEntry>& entries) {
+  if (labels.geometry().size != image_.geometry().size)
+    throw Error(ErrorKind::Input, "the segmentation's grid differs from the image's");
+  preview_ = std::move(labels);
+  segments_.describe(entries);
+}
+
+void ViewerState::acceptPreview() {
+  if (!hasPreview()) return;
+  labels_.replace(preview_);
+  preview_ = Volume();
+}
+
+bool ViewerState::paint(ViewPlane plane, int x0, int y0, int x1, int y1) {
+  if (tool_.tool == Tool::Navigate || hasPreview() || !hasImage()) return false;
+  const LabelValue value = tool_.tool == Tool::Brush ? tool_.label : LabelValue{0};
+  labels_.paintLine(axes(plane), slice(plane), x0, y0, x1, y1, tool_.diameter, value);
+  return true;
+}
+
+int64_t ViewerState::labelAtCrosshair() const {
+  const Volume& shown = shownLabels();
+  return shown.empty() ? 0 : static_cast<int64_t>(shown.valueAt(crosshair_[0], crosshair_[1], crosshair_[2]));
 }
 
 void ViewerState::setCrosshair(const std::array<int64_t, 3>& index) {
@@ -34,11 +78,15 @@ void ViewerState::dragWindow(const WindowLevel& start, double dx, double dy, int
   window_ = dragged(start, dx, dy, valueSpan_ / std::max(viewWidthPixels, 1));
 }
 
-SliceImage ViewerState::picture(ViewPlane plane) const { return renderSlice(image_, axes(plane), slice(plane), window_); }
+SliceImage ViewerState::picture(ViewPlane plane) const {
+  return renderSlice(image_, axes(plane), slice(plane), window_, Overlay{&shownLabels(), &segments_.styles(), opacity_});
+}
 
 std::string ViewerState::statusText() const {
   const Vec3 index{static_cast<double>(crosshair_[0]), static_cast<double>(crosshair_[1]), static_cast<double>(crosshair_[2])};
-  return studio::statusText(readoutAt(image_, image_.geometry().indexToPhysical(index)), image_.pixelType());
+  std::string text = studio::statusText(readoutAt(image_, image_.geometry().indexToPhysical(index)), image_.pixelType());
+  if (const int64_t label = labelAtCrosshair(); label != 0) text += "  label " + std::to_string(label) + " " + segments_.name(label);
+  return text;
 }
 
 }  // namespace krait::studio

@@ -1,19 +1,29 @@
 #pragma once
-// What the three linked slice views share: the image, the crosshair voxel and the window. The views draw
-// what it gives and report clicks, scrolls and drags to it; every view then shows the slices through the
-// crosshair. Qt-free (ITK-SNAP's split of logic from widgets), so it is unit tested without a display.
+// What the three linked slice views share: the image, the crosshair voxel, the window and the labels (the
+// edited map, or a segmentation preview waiting to be accepted). The views draw what it gives and report
+// clicks, scrolls, drags and brush strokes to it; every view then shows the slices through the crosshair. Qt-free (ITK-SNAP's split of logic from widgets), so it is unit tested without a display.
 #include <array>
 #include <cstdint>
 #include <string>
 
+#include "label_editor.h"
+#include "segments.h"
 #include "slice_image.h"
 #include "krait/core/volume.h"
 
 namespace krait::studio {
 
+// What a left drag in a slice view does: move the crosshair, paint `label`, or erase (paint 0).
+enum class Tool { Navigate, Brush, Eraser };
+struct EditTool {
+  Tool tool = Tool::Navigate;
+  int diameter = 5;  // voxels
+  LabelValue label = 1;
+};
+
 class ViewerState {
  public:
-  // The crosshair goes to the centre, the window spans the 0.5..99.5 percentiles.
+  // The crosshair goes to the centre, the window spans the 0.5..99.5 percentiles; the labels start empty.
   void setImage(Volume image);
   bool hasImage() const { return !image_.empty(); }
   const Volume& image() const { return image_; }
@@ -33,6 +43,31 @@ class ViewerState {
   // A window drag of (dx, dy) screen pixels, scaled so that the view's width spans the image's value range.
   void dragWindow(const WindowLevel& start, double dx, double dy, int viewWidthPixels);
 
+  LabelEditor& labels() { return labels_; }
+  const LabelEditor& labels() const { return labels_; }
+  Segments& segments() { return segments_; }
+  const Segments& segments() const { return segments_; }
+  double opacity() const { return opacity_; }
+  void setOpacity(double opacity);
+  // A label map on the image's grid replaces the current one (not undoable: it is what the file holds).
+  // Throws Error(Input) naming `source` when its grid differs from the image's.
+  void loadLabels(const Volume& labels, const std::string& source);
+  // A segmentation shown instead of the labels until accepted (one undoable step) or discarded.
+  void setPreview(Volume labels, const std::vector<models::LabelEntry>& entries);
+  bool hasPreview() const { return !preview_.empty(); }
+  void acceptPreview();
+  void discardPreview() { preview_ = Volume(); }
+  EditTool& tool() { return tool_; }
+  const EditTool& tool() const { return tool_; }
+  // Paints with the tool along picture pixels (x0, y0) -> (x1, y1) of the view's current slice, inside the
+  // stroke the caller began with labels().beginStroke(). False (nothing painted) with the navigate tool or
+  // while a preview waits: edits go to the accepted map only.
+  bool paint(ViewPlane plane, int x0, int y0, int x1, int y1);
+  // What the views overlay: the preview when there is one.
+  const Volume& shownLabels() const { return hasPreview() ? preview_ : labels_.labels(); }
+  // The label under the crosshair in the shown map.
+  int64_t labelAtCrosshair() const;
+
   SliceImage picture(ViewPlane plane) const;
   // Where the crosshair is in the view's picture.
   SlicePixel crosshairPixel(ViewPlane plane) const { return pixelOf(image_.geometry(), axes(plane), crosshair_); }
@@ -43,6 +78,11 @@ class ViewerState {
   std::array<int64_t, 3> crosshair_{};
   WindowLevel window_;
   double valueSpan_ = 1.0;
+  LabelEditor labels_;
+  Segments segments_;
+  double opacity_ = 0.5;
+  Volume preview_;
+  EditTool tool_;
 };
 
 }  // namespace krait::studio

@@ -3,6 +3,7 @@
 // fold_<f>/<checkpoint>) plus manifest.json describing it (network, configuration, channels, labels with
 // names and colours, patch size, target spacing, the sha256 of every file and one checksum over them all).
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -30,6 +31,10 @@ struct ModelManifest {
   std::string checksum;                      // sha256 over the sorted "path sha256" lines: the model's identity
   std::string source;                        // the folder it was imported from
 };
+
+// Distinct overlay colours for labels 1, 2, ... (cycled after 24): what manifests and the studio give labels
+// that carry no colour of their own.
+std::array<int, 3> defaultLabelColour(int64_t label);
 
 // --models-dir, else $KRAIT_MODELS, else $XDG_DATA_HOME/krait/models, else ~/.local/share/krait/models.
 std::filesystem::path modelStoreDir(const std::string& override = "");

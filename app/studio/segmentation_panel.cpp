@@ -1,0 +1,179 @@
+#include "segmentation_panel.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <torch/cuda.h>
+
+namespace krait::studio {
+
+SegmentationPanel::SegmentationPanel(ViewerState& state, QWidget* parent) : QWidget(parent), state_(state) {
+  auto* layout = new QVBoxLayout(this);
+  auto* form = new QFormLayout;
+  models_ = new QComboBox(this);
+  models_->setObjectName("models");
+  models_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  auto* browse = new QPushButton("Folder…", this);
+  connect(browse, &QPushButton::clicked, this, [this] {
+    const QString folder = QFileDialog::getExistingDirectory(this, "nnU-Net model folder (plans.json, dataset.json, fold_*)");
+    if (!folder.isEmpty()) addModelFolder(folder);
+  });
+  auto* modelRow = new QHBoxLayout;
+  modelRow->addWidget(models_, 1);
+  modelRow->addWidget(browse);
+  form->addRow("Model", modelRow);
+  devices_ = new QComboBox(this);
+  devices_->setObjectName("devices");
+  devices_->addItem("CPU", "cpu");
+  for (int d = 0; d < static_cast<int>(torch::cuda::device_count()); ++d)
+    devices_->addItem(QString("CUDA %1 (fp16)").arg(d), QString("cuda:%1").arg(d));
+  form->addRow("Device", devices_);
+  layout->addLayout(form);
+
+  auto* buttons = new QHBoxLayout;
+  run_ = new QPushButton("Run", this);
+  run_->setObjectName("run");
+  cancel_ = new QPushButton("Cancel", this);
+  cancel_->setObjectName("cancel");
+  buttons->addWidget(run_);
+  buttons->addWidget(cancel_);
+  layout->addLayout(buttons);
+  progress_ = new QProgressBar(this);
+  progress_->setObjectName("progress");
+  layout->addWidget(progress_);
+  message_ = new QLabel(this);
+  message_->setObjectName("segmentMessage");
+  message_->setWordWrap(true);
+  layout->addWidget(message_);
+  auto* review = new QHBoxLayout;
+  accept_ = new QPushButton("Accept", this);
+  accept_->setObjectName("accept");
+  discard_ = new QPushButton("Discard", this);
+  discard_->setObjectName("discard");
+  review->addWidget(accept_);
+  review->addWidget(discard_);
+  layout->addLayout(review);
+  layout->addStretch(1);
+
+  timer_ = new QTimer(this);
+  timer_->setInterval(100);
+  connect(timer_, &QTimer::timeout, this, &SegmentationPanel::poll);
+  connect(run_, &QPushButton::clicked, this, &SegmentationPanel::run);
+  connect(cancel_, &QPushButton::clicked, this, [this] {
+    if (job_) job_->cancel();
+  });
+  connect(accept_, &QPushButton::clicked, this, [this] {
+    state_.acceptPreview();
+    updateButtons();
+    Q_EMIT previewChanged();
+    Q_EMIT accepted();
+  });
+  connect(discard_, &QPushButton::clicked, this, [this] {
+    state_.discardPreview();
+    updateButtons();
+    Q_EMIT previewChanged();
+  });
+  reloadModels();
+  updateButtons();
+}
+
+void SegmentationPanel::reloadModels() {
+  const QString current = models_->currentData().toString();
+  models_->clear();
+  try {
+    const std::filesystem::path store = models::modelStoreDir();
+    for (const auto& m : models::listModels(store))
+      models_->addItem(QString::fromStdString(m.name + "  (" + m.network + ", " + m.configuration + ")"),
+                       QString::fromStdString((store / m.name).string()));
+  } catch (const std::exception& e) {
+    message_->setText(QString("Model store: %1").arg(e.what()));
+  }
+  if (const int i = models_->findData(current); i >= 0) models_->setCurrentIndex(i);
+  updateButtons();
+}
+
+void SegmentationPanel::addModelFolder(const QString& folder) {
+  if (models_->findData(folder) < 0) models_->addItem(QFileInfo(folder).fileName() + "  (folder)", folder);
+  models_->setCurrentIndex(models_->findData(folder));
+  updateButtons();
+}
+
+void SegmentationPanel::run() {
+  if (running() || !state_.hasImage() || models_->currentIndex() < 0) return;
+  if (!job_) job_ = std::make_unique<SegmentationJob>();
+  const std::string device = devices_->currentData().toString().toStdString();
+  SegmentationRequest request{models_->currentData().toString().toStdString(), torch::Device(device),
+                              device == "cpu" ? models::Precision::Float32 : models::Precision::Float16,
+                              state_.image()};
+  job_->start(std::move(request));
+  progress_->setRange(0, 0);
+  message_->setText("Starting…");
+  timer_->start();
+  updateButtons();
+}
+
+void SegmentationPanel::poll() {
+  const SegmentationStatus s = job_->status();
+  if (!s.running) return finish();
+  if (s.total > 0) {
+    progress_->setRange(0, static_cast<int>(s.total));
+    progress_->setValue(static_cast<int>(s.done));
+  } else {
+    progress_->setRange(0, 0);
+  }
+  message_->setText(QString::fromStdString(s.stage));
+}
+
+void SegmentationPanel::finish() {
+  timer_->stop();
+  job_->wait();
+  const SegmentationStatus s = job_->status();
+  progress_->setRange(0, 1);
+  progress_->setValue(s.error.empty() ? 1 : 0);
+  if (auto outcome = job_->take()) {
+    try {
+      state_.setPreview(std::move(outcome->labels), outcome->entries);
+      message_->setText(QString("%1: done in %2 s. Accept or Discard the preview.")
+                            .arg(QString::fromStdString(outcome->modelName))
+                            .arg(outcome->seconds, 0, 'f', 1));
+    } catch (const std::exception& e) {
+      message_->setText(QString("Segmentation failed: %1").arg(e.what()));
+    }
+    Q_EMIT previewChanged();
+  } else {
+    message_->setText(s.error == "cancelled" ? "Cancelled." : QString("Segmentation failed: %1").arg(QString::fromStdString(s.error)));
+  }
+  updateButtons();
+}
+
+void SegmentationPanel::abandon() {
+  if (!job_) return;
+  timer_->stop();
+  job_->cancel();
+  job_->wait();
+  job_->take();
+  progress_->setRange(0, 1);
+  progress_->setValue(0);
+  message_->clear();
+  updateButtons();
+}
+
+QString SegmentationPanel::message() const { return message_->text(); }
+
+void SegmentationPanel::updateButtons() {
+  const bool busy = running();
+  run_->setEnabled(!busy && state_.hasImage() && models_->count() > 0 && !state_.hasPreview());
+  cancel_->setEnabled(busy);
+  accept_->setEnabled(!busy && state_.hasPreview());
+  discard_->setEnabled(!busy && state_.hasPreview());
+}
+
+}  // namespace krait::studio

@@ -1,0 +1,52 @@
+#pragma once
+// The GUI tests' fixture: one QApplication for the process (Xvfb in CI; `offscreen` when no display is set,
+// where the window shows no 3D view), the OpenGL format VTK needs, settings in a private folder, and a fresh
+// window per test whose unsaved-changes prompt fails the test unless the test sets its own.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QSurfaceFormat>
+#include <QTest>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+#include "main_window.h"
+#include "testdata.h"
+#include "vtk/vtk_widget.h"
+
+class StudioWindow : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (app_) return;
+    if (!std::getenv("DISPLAY")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    settings_ = std::make_unique<krait::test::TempDir>();
+    qputenv("XDG_CONFIG_HOME", QByteArray::fromStdString(settings_->path().string()));
+    QSurfaceFormat::setDefaultFormat(krait::studio::VtkWidget::surfaceFormat());
+    static int argc = 1;
+    static char name[] = "krait_studio_gui_tests";
+    static char* argv[] = {name, nullptr};
+    // Never destroyed: Qt crashes tearing a QApplication down after main() returns.
+    app_ = new QApplication(argc, argv);
+    QApplication::setOrganizationName("Krait");
+    QApplication::setApplicationName("Krait Studio tests");
+  }
+  void SetUp() override {
+    window_ = std::make_unique<krait::studio::MainWindow>();
+    window_->setUnsavedPrompt([] {
+      ADD_FAILURE() << "unexpected unsaved-changes prompt";
+      return QMessageBox::Cancel;
+    });
+    window_->resize(1200, 800);
+    window_->show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
+  }
+  std::unique_ptr<krait::studio::MainWindow> window_;
+  inline static QApplication* app_ = nullptr;
+  inline static std::unique_ptr<krait::test::TempDir> settings_;
+};
+
+inline QString testFile(const std::string& fixture) {
+  return QString::fromStdString(krait::test::testData(fixture).string());
+}

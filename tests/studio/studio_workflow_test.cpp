@@ -1,0 +1,245 @@
+// The clinician's round trip through the real window: open a catalogue volume, segment it with a model from
+// the model store through the Segment panel (the nnU-Net parity fixture: the official predictor's mask is
+// the reference), review the preview, accept, edit with brush and eraser, undo/redo, save, reload, export
+// STL, and never lose unsaved edits on close.
+#include <QAction>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QFileInfo>
+#include <QProcess>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QWheelEvent>
+
+#include <fstream>
+
+#include "krait/core/volume_tensor.h"
+#include "krait/io/volume_io.h"
+#include "krait/models/model_store.h"
+#include "segment_table.h"
+#include "segmentation_panel.h"
+#include "slice_view.h"
+#include "studio_window.h"
+#include "three_d_view.h"
+
+using namespace krait;
+using namespace krait::studio;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kCase = fs::path(KRAIT_FIXTURES) / "pipeline" / "t1_2d_on_3d";
+const char* kImage = "nifti-itk/KmeansTest_T1UCharRaw.nii.gz";
+
+int64_t countNonZero(const Volume& v) { return (toTensor(v) != 0).sum().item<int64_t>(); }
+
+QAction* action(QWidget* window, const char* name) {
+  auto* a = window->findChild<QAction*>(name);
+  EXPECT_NE(a, nullptr) << name;
+  return a;
+}
+
+// A brush stroke along the axial view's row `y`, from picture column x0 to x1.
+void drag(SliceView* view, int x0, int x1, int y) {
+  const QPoint from = view->widgetPoint(x0, y).toPoint(), to = view->widgetPoint(x1, y).toPoint();
+  QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, from);
+  QMouseEvent move(QEvent::MouseMove, QPointF(to), view->mapToGlobal(QPointF(to)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(view, &move);
+  QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, to);
+}
+
+}  // namespace
+
+TEST_F(StudioWindow, SegmentsWithAStoredModelAcceptsSavesAndReloadsTheOfficialMask) {
+  const test::TempDir store, out;
+  models::importModel(kCase / "model", store.path(), {}, "t1-2d");
+  qputenv("KRAIT_MODELS", QByteArray::fromStdString(store.path().string()));
+  SegmentationPanel* panel = window_->segmentationPanel();
+  panel->reloadModels();
+  auto* models = panel->findChild<QComboBox*>("models");
+  ASSERT_EQ(models->count(), 1);
+  EXPECT_TRUE(models->itemText(0).startsWith("t1-2d"));
+  ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
+
+  QTest::mouseClick(panel->findChild<QPushButton*>("run"), Qt::LeftButton);
+  EXPECT_TRUE(panel->running());
+  EXPECT_TRUE(panel->findChild<QPushButton*>("cancel")->isEnabled());
+  ASSERT_TRUE(QTest::qWaitFor([&] { return !panel->running() && window_->state().hasPreview(); }, 600000))
+      << panel->message().toStdString();
+  EXPECT_TRUE(panel->message().contains("done")) << panel->message().toStdString();
+  EXPECT_FALSE(window_->state().labels().modified());  // a preview is not an edit yet
+  const Volume preview = window_->state().shownLabels();
+
+  // The overlay shows the preview: somewhere in the axial slice a pixel carries a label's colour.
+  window_->state().setCrosshair({64, 64, 31});
+  QApplication::processEvents();
+  const SliceImage picture = window_->state().picture(ViewPlane::Axial);
+  const SliceImage plain = renderSlice(window_->state().image(), window_->state().axes(ViewPlane::Axial), 31, window_->state().window());
+  EXPECT_NE(picture.pixels, plain.pixels);
+
+  QTest::mouseClick(panel->findChild<QPushButton*>("accept"), Qt::LeftButton);
+  EXPECT_FALSE(window_->state().hasPreview());
+  EXPECT_TRUE(window_->state().labels().modified());
+  auto* table = window_->segmentTable()->table();
+  ASSERT_EQ(table->rowCount(), 2);
+  EXPECT_TRUE(table->item(0, 1)->text().contains("grey_matter"));
+  EXPECT_GT(table->item(0, 3)->text().toLongLong(), 0);
+
+  const QString saved = QString::fromStdString((out / "labels.nii.gz").string());
+  ASSERT_EQ(window_->saveLabels(saved, true), QString());
+  EXPECT_FALSE(window_->state().labels().modified());
+  const Volume written = io::readVolume(saved.toStdString());
+  EXPECT_EQ(written.pixelType(), PixelType::UInt8);
+  EXPECT_TRUE(written.geometry().sameAs(window_->state().image().geometry(), 1e-5));
+  EXPECT_TRUE(toTensor(written).to(torch::kInt32).equal(toTensor(preview).to(torch::kInt32)));
+
+  // The same mask as the official nnU-Net predictor (the pipeline parity test's bar).
+  const Volume official = io::readVolume(kCase / "expected.nii.gz");
+  const double agreement = (toTensor(written).to(torch::kInt32) == toTensor(official).to(torch::kInt32)).to(torch::kDouble).mean().item<double>();
+  EXPECT_GE(agreement, 0.999);
+
+  // Reloaded into a fresh window as an overlay: the same voxels, nothing unsaved.
+  MainWindow other;
+  ASSERT_EQ(other.openPath(testFile(kImage), true), QString());
+  ASSERT_EQ(other.openLabels(saved, true), QString());
+  EXPECT_TRUE(compactLabels(other.state().labels().labels()).sameVoxels(written));
+  EXPECT_FALSE(other.state().labels().modified());
+  EXPECT_EQ(other.segmentTable()->table()->rowCount(), 2);
+  qunsetenv("KRAIT_MODELS");
+}
+
+TEST_F(StudioWindow, CancelStopsARunAndDiscardLeavesTheMapAlone) {
+  ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
+  SegmentationPanel* panel = window_->segmentationPanel();
+  panel->addModelFolder(QString::fromStdString((kCase / "model").string()));
+  panel->run();
+  ASSERT_TRUE(QTest::qWaitFor([&] { return panel->message() == "network"; }, 120000)) << panel->message().toStdString();
+  QTest::mouseClick(panel->findChild<QPushButton*>("cancel"), Qt::LeftButton);
+  ASSERT_TRUE(QTest::qWaitFor([&] { return !panel->running() && panel->message() == "Cancelled."; }, 60000))
+      << panel->message().toStdString();
+  EXPECT_FALSE(window_->state().hasPreview());
+  EXPECT_EQ(countNonZero(window_->state().labels().labels()), 0);
+}
+
+TEST_F(StudioWindow, BrushEraserUndoRedoOnTheSlices) {
+  ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
+  SliceView* axial = window_->view(ViewPlane::Axial);
+  action(window_.get(), "brush")->trigger();
+  window_->findChild<QSpinBox*>("brushSize")->setValue(3);
+  window_->findChild<QSpinBox*>("brushLabel")->setValue(2);
+  drag(axial, 20, 60, 50);
+  const Volume& labels = window_->state().labels().labels();
+  const int64_t painted = countNonZero(labels);
+  EXPECT_GE(painted, 41 * 3);  // a 3-voxel-wide line 41 voxels long
+  EXPECT_EQ(toTensor(labels).max().item<int64_t>(), 2);
+  EXPECT_EQ(window_->segmentTable()->table()->rowCount(), 1);
+
+  action(window_.get(), "eraser")->trigger();
+  drag(axial, 20, 30, 50);
+  EXPECT_LT(countNonZero(labels), painted);
+  QAction* undo = action(window_.get(), "undo");
+  EXPECT_EQ(undo->shortcut(), QKeySequence(QKeySequence::Undo));
+  undo->trigger();  // the eraser
+  EXPECT_EQ(countNonZero(labels), painted);
+  undo->trigger();  // the brush
+  EXPECT_EQ(countNonZero(labels), 0);
+  EXPECT_EQ(window_->segmentTable()->table()->rowCount(), 0);
+  action(window_.get(), "redo")->trigger();
+  EXPECT_EQ(countNonZero(labels), painted);
+
+  // In navigate mode a drag moves the crosshair and paints nothing.
+  action(window_.get(), "navigate")->trigger();
+  drag(axial, 5, 10, 5);
+  EXPECT_EQ(countNonZero(labels), painted);
+}
+
+TEST_F(StudioWindow, UnsavedEditsAreNeverLostSilentlyOnClose) {
+  ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
+  action(window_.get(), "brush")->trigger();
+  drag(window_->view(ViewPlane::Axial), 10, 20, 10);
+  int asked = 0;
+  window_->setUnsavedPrompt([&] { return ++asked, QMessageBox::Cancel; });
+  EXPECT_FALSE(window_->close());
+  EXPECT_TRUE(window_->isVisible());
+  // Save: the map goes to the file it came from / was saved to, then the window closes.
+  const test::TempDir out;
+  const QString path = QString::fromStdString((out / "edited.nii.gz").string());
+  ASSERT_EQ(window_->saveLabels(path, true), QString());
+  drag(window_->view(ViewPlane::Axial), 10, 20, 30);
+  window_->setUnsavedPrompt([&] { return ++asked, QMessageBox::Save; });
+  EXPECT_TRUE(window_->close());
+  EXPECT_EQ(asked, 2);
+  EXPECT_TRUE(io::readVolume(path.toStdString()).sameVoxels(compactLabels(window_->state().labels().labels())));
+  // Nothing to save: no question.
+  window_->show();
+  EXPECT_TRUE(window_->close());
+  EXPECT_EQ(asked, 2);
+}
+
+TEST_F(StudioWindow, OpacityVisibilityStlAndBadLabelMaps) {
+  ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
+  action(window_.get(), "brush")->trigger();
+  window_->findChild<QSpinBox*>("brushSize")->setValue(9);
+  SliceView* axial = window_->view(ViewPlane::Axial);
+  drag(axial, 40, 80, 30);
+  const auto pixel = [&] {
+    const SliceImage picture = window_->state().picture(ViewPlane::Axial);
+    return picture.pixels.at(static_cast<size_t>(30) * picture.width + 60);
+  };
+  const uint32_t blended = pixel();
+  window_->segmentTable()->opacity()->setValue(0);
+  const uint32_t hidden = pixel();
+  EXPECT_NE(blended, hidden);
+  window_->segmentTable()->opacity()->setValue(100);
+  EXPECT_EQ(pixel() & 0xffffff, static_cast<uint32_t>(labelColour(1).r << 16 | labelColour(1).g << 8 | labelColour(1).b));
+  window_->segmentTable()->table()->item(0, 1)->setCheckState(Qt::Unchecked);
+  EXPECT_EQ(pixel(), hidden);
+
+  const test::TempDir out;
+  const QString stl = QString::fromStdString((out / "label1.stl").string());
+  ASSERT_EQ(window_->exportStl(1, stl, true), QString());
+  EXPECT_GT(fs::file_size(stl.toStdString()), 84u + 50u * 12);  // binary STL: header, count, triangles
+  const QString missing = window_->exportStl(7, QString::fromStdString((out / "label7.stl").string()), true);
+  EXPECT_TRUE(missing.contains("label 7")) << missing.toStdString();
+  EXPECT_FALSE(fs::exists(out / "label7.stl"));
+
+  const QString other = window_->openLabels(testFile("nifti-mricron/ch2.nii.gz"), true);
+  EXPECT_TRUE(other.contains("grid")) << other.toStdString();
+  EXPECT_GT(countNonZero(window_->state().labels().labels()), 0);  // the edits are still there
+}
+
+TEST_F(StudioWindow, ZoomKeepsThePointUnderTheMouseAndRecentFilesRemember) {
+  ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
+  SliceView* axial = window_->view(ViewPlane::Axial);
+  const QPointF at = axial->widgetPoint(40, 30);
+  QWheelEvent wheel(at, axial->mapToGlobal(at), QPoint(), QPoint(0, 360), Qt::NoButton, Qt::ControlModifier,
+                    Qt::NoScrollPhase, false);
+  const int64_t slice = window_->state().slice(ViewPlane::Axial);
+  QApplication::sendEvent(axial, &wheel);
+  EXPECT_NEAR(axial->viewport().zoom, 1.25 * 1.25 * 1.25, 1e-9);
+  EXPECT_EQ(window_->state().slice(ViewPlane::Axial), slice);  // Ctrl+wheel zooms, it does not scroll
+  int x = 0, y = 0;
+  ASSERT_TRUE(axial->picturePixel(at, x, y));
+  EXPECT_EQ(x, 40);
+  EXPECT_EQ(y, 30);
+  EXPECT_EQ(window_->recentFiles().front(), QFileInfo(testFile(kImage)).absoluteFilePath());
+}
+
+// `krait-studio --open FILE --screenshot PNG` renders the window and exits: what reviewers and docs use.
+TEST_F(StudioWindow, CommandLineScreenshot) {
+  const test::TempDir out;
+  const QString png = QString::fromStdString((out / "studio.png").string());
+  QProcess studio;
+  studio.start(KRAIT_STUDIO_PATH, {"--open", testFile("nifti-mricron/ch2.nii.gz"), "--screenshot", png});
+  ASSERT_TRUE(studio.waitForFinished(120000));
+  EXPECT_EQ(studio.exitCode(), 0) << studio.readAllStandardError().toStdString();
+  const QImage shot(png);
+  EXPECT_GT(shot.width(), 800);
+  studio.start(KRAIT_STUDIO_PATH, {"--open", "/no/such/scan.nii.gz", "--screenshot", png + ".2.png"});
+  ASSERT_TRUE(studio.waitForFinished(60000));
+  EXPECT_EQ(studio.exitCode(), 1);
+  EXPECT_TRUE(studio.readAllStandardError().contains("/no/such/scan.nii.gz"));
+  EXPECT_FALSE(fs::exists(png.toStdString() + ".2.png"));
+}
