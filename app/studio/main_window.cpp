@@ -99,7 +99,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->addPermanentWidget(readout_, 1);
   chooseSeries_ = [this](const std::vector<SeriesRow>& rows) { return pickSeries(rows, this); };
   unsavedPrompt_ = [this] {
-    return QMessageBox::warning(this, "Unsaved label edits", "The label map has changes that are not saved.",
+    return QMessageBox::warning(this, "Unsaved labels", "The label map has changes, or a segmentation preview, that are not saved.",
                                 QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
   };
   setAcceptDrops(true);
@@ -313,13 +313,19 @@ QString MainWindow::chooseSaveLabelsPath() {
 }
 
 bool MainWindow::confirmDiscardingEdits() {
-  if (!state_.hasImage() || !state_.labels().modified()) return true;
+  // A preview not yet accepted is unsaved work too (a run can take minutes): Save accepts it first.
+  if (!state_.hasImage() || (!state_.labels().modified() && !state_.hasPreview())) return true;
   switch (unsavedPrompt_()) {
     case QMessageBox::Discard:
       return true;
     case QMessageBox::Save: {
       const QString path = labelsPath_.isEmpty() ? chooseSaveLabelsPath() : labelsPath_;
-      return !path.isEmpty() && saveLabels(path).isEmpty();
+      if (path.isEmpty()) return false;
+      if (state_.hasPreview()) {
+        state_.acceptPreview();
+        labelsChanged();
+      }
+      return saveLabels(path).isEmpty();
     }
     default:
       return false;

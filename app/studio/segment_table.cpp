@@ -31,6 +31,8 @@ SegmentTable::SegmentTable(ViewerState& state, QWidget* parent) : QWidget(parent
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
+  table_->horizontalHeader()->setSectionResizeMode(Millilitres, QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setSectionResizeMode(Voxels, QHeaderView::ResizeToContents);
   table_->setColumnWidth(Colour, 28);
   layout->addWidget(table_, 1);
 

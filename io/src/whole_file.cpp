@@ -15,22 +15,22 @@ namespace krait::io {
 
 namespace {
 
-std::vector<char> slurp(const fs::path& path) {
+LargeBuffer<char> slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw inputError(path.string(), "cannot open for reading");
-  std::vector<char> bytes(static_cast<std::size_t>(in.tellg()));
+  LargeBuffer<char> bytes(static_cast<std::size_t>(in.tellg()));
   in.seekg(0);
   if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
     throw inputError(path.string(), "cannot read the file");
   return bytes;
 }
 
-bool isGzip(const std::vector<char>& b) {
+bool isGzip(const LargeBuffer<char>& b) {
   return b.size() >= 18 && static_cast<unsigned char>(b[0]) == 0x1f && static_cast<unsigned char>(b[1]) == 0x8b;
 }
 
 // One gzip member filling the whole file: its trailer holds the decompressed size modulo 2^32.
-bool inflateOneMember(const std::vector<char>& in, int64_t expectedSize, std::vector<char>& out) {
+bool inflateOneMember(const LargeBuffer<char>& in, int64_t expectedSize, LargeBuffer<char>& out) {
   uint32_t isize = 0;
   for (int i = 0; i < 4; ++i) isize |= uint32_t{static_cast<unsigned char>(in[in.size() - 4 + i])} << (8 * i);
   const uint64_t atLeast = static_cast<uint64_t>(std::max<int64_t>(expectedSize, 0));
@@ -64,9 +64,9 @@ FileBytes inflateStreaming(const fs::path& path, int64_t expectedSize) {
 }  // namespace
 
 FileBytes readWholeFile(const fs::path& path, int64_t expectedSize) {
-  std::vector<char> raw = slurp(path);
+  LargeBuffer<char> raw = slurp(path);
   if (!isGzip(raw)) return {std::move(raw), true};
-  std::vector<char> out;
+  LargeBuffer<char> out;
   if (inflateOneMember(raw, expectedSize, out)) return {std::move(out), true};
   return inflateStreaming(path, expectedSize);
 }

@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <vector>
 
+#include "krait/core/large_buffer.h"
+
 namespace krait::io {
 
 struct FileBytes {
-  std::vector<char> bytes;
+  LargeBuffer<char> bytes;
   bool complete = true;  // false: the gzip stream is damaged or cut short; `bytes` holds what it gave
 };
 

@@ -27,7 +27,6 @@ class StudioWindow : public ::testing::Test {
     static int argc = 1;
     static char name[] = "krait_studio_gui_tests";
     static char* argv[] = {name, nullptr};
-    // Never destroyed: Qt crashes tearing a QApplication down after main() returns.
     app_ = new QApplication(argc, argv);
     QApplication::setOrganizationName("Krait");
     QApplication::setApplicationName("Krait Studio tests");
@@ -45,6 +44,15 @@ class StudioWindow : public ::testing::Test {
   std::unique_ptr<krait::studio::MainWindow> window_;
   inline static QApplication* app_ = nullptr;
   inline static std::unique_ptr<krait::test::TempDir> settings_;
+
+  // Qt's own static objects crash at exit when a QApplication outlives main(): the last test deletes it.
+  struct Teardown : ::testing::Environment {
+    void TearDown() override {
+      delete app_;
+      app_ = nullptr;
+    }
+  };
+  inline static ::testing::Environment* const teardown_ = ::testing::AddGlobalTestEnvironment(new Teardown);
 };
 
 inline QString testFile(const std::string& fixture) {

@@ -176,6 +176,14 @@ TEST_F(StudioWindow, UnsavedEditsAreNeverLostSilentlyOnClose) {
   window_->show();
   EXPECT_TRUE(window_->close());
   EXPECT_EQ(asked, 2);
+  // A segmentation preview not yet accepted counts as unsaved; Save accepts it into the saved map.
+  window_->show();
+  Volume preview(window_->state().image().geometry(), PixelType::UInt8);
+  preview.as<uint8_t>()[0] = 3;
+  window_->state().setPreview(preview, {});
+  EXPECT_TRUE(window_->close());
+  EXPECT_EQ(asked, 3);
+  EXPECT_EQ(io::readVolume(path.toStdString()).as<uint8_t>()[0], 3);
 }
 
 TEST_F(StudioWindow, OpacityVisibilityStlAndBadLabelMaps) {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "krait/core/error.h"
@@ -70,4 +72,21 @@ TEST(Volume, SameVoxelsComparesContentAndType) {
   b.as<int16_t>()[5] = -1;
   EXPECT_FALSE(a.sameVoxels(b));
   EXPECT_FALSE(a.sameVoxels(Volume(smallGeometry(), PixelType::UInt16)));
+}
+
+// Volume-sized buffers sit on 2 MiB boundaries so that the kernel can back them with huge pages; they start
+// zeroed and copy like any other.
+TEST(Volume, LargeVolumesAreHugePageAlignedZeroedAndCopyable) {
+  Geometry g;
+  g.size = {256, 256, 40};  // 10 MiB of float32
+  Volume large(g, PixelType::Float32);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(large.data()) % (std::uintptr_t{2} << 20), 0u);
+  const float* v = large.as<float>();
+  EXPECT_TRUE(std::all_of(v, v + large.elementCount(), [](float x) { return x == 0.0f; }));
+  large.as<float>()[12345] = 7.0f;
+  const Volume copy = large;
+  EXPECT_TRUE(copy.sameVoxels(large));
+  EXPECT_NE(copy.data(), large.data());
+  Volume small(smallGeometry(), PixelType::UInt8);  // below the threshold: plain operator new
+  EXPECT_EQ(small.valueAt(0, 0, 0), 0.0);
 }

@@ -13,7 +13,9 @@ namespace krait::studio {
 LabelEditor::LabelEditor(std::size_t historyBudgetBytes) : budget_(historyBudgetBytes) {}
 
 void LabelEditor::reset(const Geometry& grid) {
-  labels_ = Volume(grid, PixelType::UInt16);
+  grid_ = grid;
+  hasGrid_ = true;
+  labels_ = Volume();
   undo_.clear();
   redo_.clear();
   historyBytes_ = 0;
@@ -21,12 +23,17 @@ void LabelEditor::reset(const Geometry& grid) {
   revision_ = savedRevision_ = nextRevision_++;
 }
 
+Volume& LabelEditor::map() const {
+  if (labels_.empty() && hasGrid_) labels_ = Volume(grid_, PixelType::UInt16);
+  return labels_;
+}
+
 void LabelEditor::replace(const Volume& labels) {
-  if (labels.geometry().size != labels_.geometry().size)
+  if (!hasGrid_ || labels.geometry().size != grid_.size)
     throw Error(ErrorKind::Input, "the label map's grid differs from the image's");
   Step step;
-  const int64_t n = labels_.geometry().voxelCount();
-  const LabelValue* current = labels_.as<LabelValue>();
+  const int64_t n = grid_.voxelCount();
+  const LabelValue* current = map().as<LabelValue>();
   dispatchPixelType(labels.pixelType(), [&](auto zero) {
     using T = decltype(zero);
     const T* incoming = labels.as<T>();
@@ -41,7 +48,7 @@ void LabelEditor::replace(const Volume& labels) {
       step.after.push_back(value);
     }
   });
-  LabelValue* out = labels_.as<LabelValue>();
+  LabelValue* out = map().as<LabelValue>();
   for (std::size_t s = 0; s < step.index.size(); ++s) out[step.index[s]] = step.after[s];
   commit(std::move(step));
 }
@@ -61,7 +68,7 @@ void LabelEditor::beginStroke() {
 }
 
 void LabelEditor::set(uint64_t index, LabelValue value) {
-  LabelValue& voxel = labels_.as<LabelValue>()[index];
+  LabelValue& voxel = map().as<LabelValue>()[index];
   if (voxel == value) return;
   const auto [slot, added] = strokeSlot_.try_emplace(index, stroke_.index.size());
   if (added) {
@@ -75,10 +82,10 @@ void LabelEditor::set(uint64_t index, LabelValue value) {
 }
 
 void LabelEditor::paint(const SliceAxes& axes, int64_t slice, int x, int y, int diameter, LabelValue value) {
-  if (labels_.empty()) return;
+  if (!hasGrid_) return;
   const bool ownStroke = !stroking_;
   if (ownStroke) beginStroke();
-  const Geometry& g = labels_.geometry();
+  const Geometry& g = grid_;
   const int width = static_cast<int>(g.size[axes.right]), height = static_cast<int>(g.size[axes.up]);
   const double radius = std::max(diameter, 1) / 2.0;
   const int reach = static_cast<int>(std::floor(radius));
@@ -135,24 +142,19 @@ void LabelEditor::trimHistory() {
   }
 }
 
-void LabelEditor::undo() {
-  if (undo_.empty()) return;
-  Step step = std::move(undo_.back());
-  undo_.pop_back();
-  LabelValue* out = labels_.as<LabelValue>();
-  for (std::size_t s = 0; s < step.index.size(); ++s) out[step.index[s]] = step.before[s];
-  revision_ = step.revisionBefore;
-  redo_.push_back(std::move(step));
-}
+void LabelEditor::undo() { travel(undo_, redo_, false); }
 
-void LabelEditor::redo() {
-  if (redo_.empty()) return;
-  Step step = std::move(redo_.back());
-  redo_.pop_back();
-  LabelValue* out = labels_.as<LabelValue>();
-  for (std::size_t s = 0; s < step.index.size(); ++s) out[step.index[s]] = step.after[s];
-  revision_ = step.revisionAfter;
-  undo_.push_back(std::move(step));
+void LabelEditor::redo() { travel(redo_, undo_, true); }
+
+void LabelEditor::travel(std::deque<Step>& from, std::deque<Step>& to, bool forward) {
+  if (from.empty()) return;
+  Step step = std::move(from.back());
+  from.pop_back();
+  LabelValue* out = map().as<LabelValue>();
+  const std::vector<LabelValue>& values = forward ? step.after : step.before;
+  for (std::size_t s = 0; s < step.index.size(); ++s) out[step.index[s]] = values[s];
+  revision_ = forward ? step.revisionAfter : step.revisionBefore;
+  to.push_back(std::move(step));
 }
 
 Volume compactLabels(const Volume& labels) {

@@ -22,11 +22,14 @@ class LabelEditor {
   // budget clears the history (the edit itself still happens).
   explicit LabelEditor(std::size_t historyBudgetBytes = std::size_t{512} << 20);
 
-  // An empty (all 0) map on `grid`; history cleared, nothing unsaved.
+  // An empty (all 0) map on `grid`; history cleared, nothing unsaved. The voxels are allocated on first use:
+  // zeroing a CT-sized map costs more than the rest of opening the image.
   void reset(const Geometry& grid);
-  bool empty() const { return labels_.empty(); }
+  bool empty() const { return !hasGrid_; }
+  // All 0 and not allocated yet (nothing painted, loaded or accepted since reset).
+  bool blank() const { return labels_.empty(); }
   // UInt16 voxels on the image's grid.
-  const Volume& labels() const { return labels_; }
+  const Volume& labels() const { return map(); }
 
   // Replaces every voxel by `labels`' (any integer type, same grid size) as one undoable step. Throws
   // Error(Input) for another grid size or values outside 0..65535 or not whole.
@@ -61,12 +64,17 @@ class LabelEditor {
     uint64_t revisionBefore = 0, revisionAfter = 0;
     std::size_t bytes() const { return index.size() * (sizeof(uint64_t) + 2 * sizeof(LabelValue)); }
   };
+  Volume& map() const;
   void set(uint64_t index, LabelValue value);
   void commit(Step step);
+  // Undo (forward = false) or redo: the last step of `from` is applied and moves to `to`.
+  void travel(std::deque<Step>& from, std::deque<Step>& to, bool forward);
   void trimHistory();
 
   std::size_t budget_;
-  Volume labels_;
+  Geometry grid_;
+  bool hasGrid_ = false;
+  mutable Volume labels_;
   std::deque<Step> undo_, redo_;
   std::size_t historyBytes_ = 0;
   bool stroking_ = false;

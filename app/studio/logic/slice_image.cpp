@@ -42,6 +42,20 @@ uint32_t argb(double r, double g, double b) {
   return 0xff000000u | channel(r) << 16 | channel(g) << 8 | channel(b);
 }
 
+// The buffer index of every pixel of the slice, row by row: the views scroll through slices at frame rate, so
+// the voxels are read through typed pointers, not valueAt().
+std::vector<int64_t> sliceIndices(const Geometry& g, const SliceAxes& axes, int64_t slice, int width, int height) {
+  const std::array<int64_t, 3> stride{1, g.size[0], g.size[0] * g.size[1]};
+  std::vector<int64_t> index(static_cast<std::size_t>(width) * height);
+  for (int y = 0; y < height; ++y) {
+    const auto v = voxelAt(g, axes, slice, 0, y);
+    const int64_t row = v[0] * stride[0] + v[1] * stride[1] + v[2] * stride[2];
+    const int64_t step = axes.flipRight ? -stride[axes.right] : stride[axes.right];
+    for (int x = 0; x < width; ++x) index[static_cast<std::size_t>(y) * width + x] = row + x * step;
+  }
+  return index;
+}
+
 }  // namespace
 
 SliceImage renderSlice(const Volume& image, const SliceAxes& axes, int64_t slice, const WindowLevel& window,
@@ -55,28 +69,37 @@ SliceImage renderSlice(const Volume& image, const SliceAxes& axes, int64_t slice
   out.width = static_cast<int>(g.size[axes.right]);
   out.height = static_cast<int>(g.size[axes.up]);
   out.pixelSpacing = {g.spacing[axes.right], g.spacing[axes.up]};
-  out.pixels.resize(static_cast<std::size_t>(out.width) * out.height);
-  for (int y = 0; y < out.height; ++y)
-    for (int x = 0; x < out.width; ++x) {
-      const auto v = voxelAt(g, axes, slice, x, y);
-      const double grey = 255.0 * displayIntensity(window, image.valueAt(v[0], v[1], v[2]));
-      double r = grey, gr = grey, b = grey;
-      if (overlay.labels) {
-        const auto label = static_cast<int64_t>(overlay.labels->valueAt(v[0], v[1], v[2]));
-        if (label != 0) {
-          LabelStyle style{labelColour(label), true};
-          if (overlay.styles)
-            if (const auto it = overlay.styles->find(label); it != overlay.styles->end()) style = it->second;
-          if (style.visible) {
-            const double a = overlay.opacity;
-            r = (1 - a) * r + a * style.colour.r;
-            gr = (1 - a) * gr + a * style.colour.g;
-            b = (1 - a) * b + a * style.colour.b;
-          }
-        }
-      }
-      out.pixels[static_cast<std::size_t>(y) * out.width + x] = argb(r, gr, b);
+  const std::vector<int64_t> index = sliceIndices(g, axes, slice, out.width, out.height);
+  out.pixels.resize(index.size());
+  const double low = window.center - window.width / 2.0, scale = 255.0 / window.width;
+  dispatchPixelType(image.pixelType(), [&](auto zero) {
+    const auto* voxels = image.as<decltype(zero)>();  // channel 0 comes first
+    for (std::size_t p = 0; p < index.size(); ++p) {
+      const double grey = std::clamp((static_cast<double>(voxels[index[p]]) - low) * scale, 0.0, 255.0);
+      out.pixels[p] = argb(grey, grey, grey);
     }
+  });
+  if (!overlay.labels) return out;
+  const double a = overlay.opacity;
+  int64_t lastLabel = 0;
+  LabelStyle style;
+  dispatchPixelType(overlay.labels->pixelType(), [&](auto zero) {
+    const auto* labels = overlay.labels->as<decltype(zero)>();
+    for (std::size_t p = 0; p < index.size(); ++p) {
+      const auto label = static_cast<int64_t>(labels[index[p]]);
+      if (label == 0) continue;
+      if (label != lastLabel) {
+        lastLabel = label;
+        style = LabelStyle{labelColour(label), true};
+        if (overlay.styles)
+          if (const auto it = overlay.styles->find(label); it != overlay.styles->end()) style = it->second;
+      }
+      if (!style.visible) continue;
+      const double grey = out.pixels[p] & 0xff;
+      out.pixels[p] = argb((1 - a) * grey + a * style.colour.r, (1 - a) * grey + a * style.colour.g,
+                           (1 - a) * grey + a * style.colour.b);
+    }
+  });
   return out;
 }
 

@@ -54,6 +54,12 @@ bool ViewerState::paint(ViewPlane plane, int x0, int y0, int x1, int y1) {
   return true;
 }
 
+const Volume& ViewerState::shownLabels() const {
+  static const Volume none;
+  if (hasPreview()) return preview_;
+  return labels_.blank() ? none : labels_.labels();
+}
+
 int64_t ViewerState::labelAtCrosshair() const {
   const Volume& shown = shownLabels();
   return shown.empty() ? 0 : static_cast<int64_t>(shown.valueAt(crosshair_[0], crosshair_[1], crosshair_[2]));
@@ -79,7 +85,9 @@ void ViewerState::dragWindow(const WindowLevel& start, double dx, double dy, int
 }
 
 SliceImage ViewerState::picture(ViewPlane plane) const {
-  return renderSlice(image_, axes(plane), slice(plane), window_, Overlay{&shownLabels(), &segments_.styles(), opacity_});
+  const Volume& shown = shownLabels();
+  return renderSlice(image_, axes(plane), slice(plane), window_,
+                     Overlay{shown.empty() ? nullptr : &shown, &segments_.styles(), opacity_});
 }
 
 std::string ViewerState::statusText() const {

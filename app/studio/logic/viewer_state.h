@@ -63,8 +63,8 @@ class ViewerState {
   // stroke the caller began with labels().beginStroke(). False (nothing painted) with the navigate tool or
   // while a preview waits: edits go to the accepted map only.
   bool paint(ViewPlane plane, int x0, int y0, int x1, int y1);
-  // What the views overlay: the preview when there is one.
-  const Volume& shownLabels() const { return hasPreview() ? preview_ : labels_.labels(); }
+  // What the views overlay: the preview when there is one; empty while the map is blank.
+  const Volume& shownLabels() const;
   // The label under the crosshair in the shown map.
   int64_t labelAtCrosshair() const;
 

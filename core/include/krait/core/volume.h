@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "krait/core/geometry.h"
+#include "krait/core/large_buffer.h"
 
 namespace krait {
 
@@ -81,7 +82,7 @@ class Volume {
   Geometry geometry_;
   PixelType type_ = PixelType::UInt8;
   int components_ = 1;
-  std::vector<std::byte> bytes_;
+  LargeBuffer<std::byte> bytes_;
 };
 
 }  // namespace krait
