@@ -81,7 +81,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
   addDockWidget(Qt::RightDockWidgetArea, dock);
   connect(panel_, &SegmentationPanel::previewChanged, this, &MainWindow::labelsChanged);
-  connect(table_, &SegmentTable::styleChanged, this, [this] {
+  // Opacity is only the slices'; visibility also changes which surfaces the 3D view shows.
+  connect(table_, &SegmentTable::opacityChanged, this, &MainWindow::refresh);
+  connect(table_, &SegmentTable::visibilityChanged, this, [this] {
     refresh();
     surfaceTimer_->start();
   });

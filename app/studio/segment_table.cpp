@@ -38,14 +38,14 @@ SegmentTable::SegmentTable(ViewerState& state, QWidget* parent) : QWidget(parent
 
   connect(opacity_, &QSlider::valueChanged, this, [this](int v) {
     state_.setOpacity(v / 100.0);
-    Q_EMIT styleChanged();
+    Q_EMIT opacityChanged();
   });
   connect(table_, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
     if (filling_ || item->column() != Name) return;
     const bool visible = item->checkState() == Qt::Checked;
     state_.segments().setVisible(item->data(Qt::UserRole).toLongLong(), visible);
     rows_[static_cast<size_t>(item->row())].visible = visible;
-    Q_EMIT styleChanged();
+    Q_EMIT visibilityChanged();
   });
   connect(table_, &QTableWidget::itemSelectionChanged, this, [this] {
     if (!filling_ && selectedLabel() != 0) Q_EMIT labelChosen(selectedLabel());

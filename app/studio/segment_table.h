@@ -24,7 +24,8 @@ class SegmentTable : public QWidget {
   int64_t selectedLabel() const;
 
  Q_SIGNALS:
-  void styleChanged();  // opacity or a label's visibility changed
+  void opacityChanged();
+  void visibilityChanged();  // a label was shown or hidden
   void labelChosen(int64_t label);
 
  private:

@@ -87,6 +87,12 @@ std::array<int, 3> defaultLabelColour(int64_t label) {
   return palette[static_cast<std::size_t>(((label - 1) % n + n) % n)];
 }
 
+std::vector<LabelEntry> datasetLabelEntries(const DatasetDescription& dataset) {
+  std::vector<LabelEntry> entries;
+  for (const MaskLabel& l : maskLabels(dataset)) entries.push_back({l.value, l.name, defaultLabelColour(l.value)});
+  return entries;
+}
+
 std::string modelChecksum(const SegmentationModel& model) { return checksumOf(fileHashes(model)); }
 
 fs::path modelStoreDir(const std::string& override) {
@@ -107,8 +113,7 @@ ModelManifest describeModelFolder(const fs::path& folder, const std::vector<std:
   m.checkpointName = checkpointName;
   for (const auto& f : model.folds) m.folds.push_back(f.name);
   m.channels = model.dataset.channelNames;
-  for (const MaskLabel& l : maskLabels(model.dataset))
-    m.labels.push_back({l.value, l.name, defaultLabelColour(l.value)});
+  m.labels = datasetLabelEntries(model.dataset);
   m.patchSize = model.plan.patchSize;
   m.targetSpacing = model.plan.targetSpacing;
   m.files = fileHashes(model);

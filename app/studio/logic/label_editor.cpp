@@ -18,7 +18,6 @@ void LabelEditor::reset(const Geometry& grid) {
   labels_ = Volume();
   undo_.clear();
   redo_.clear();
-  historyBytes_ = 0;
   stroking_ = false;
   revision_ = savedRevision_ = nextRevision_++;
 }
@@ -57,7 +56,6 @@ void LabelEditor::load(const Volume& labels) {
   replace(labels);
   undo_.clear();
   redo_.clear();
-  historyBytes_ = 0;
   markSaved();
 }
 
@@ -125,21 +123,22 @@ void LabelEditor::commit(Step step) {
   redo_.clear();
   if (step.bytes() > budget_) {
     undo_.clear();
-    historyBytes_ = 0;
     return;
   }
   undo_.push_back(std::move(step));
   trimHistory();
 }
 
+std::size_t LabelEditor::historyBytes() const {
+  std::size_t bytes = 0;
+  for (const Step& s : undo_) bytes += s.bytes();
+  for (const Step& s : redo_) bytes += s.bytes();
+  return bytes;
+}
+
 void LabelEditor::trimHistory() {
-  historyBytes_ = 0;
-  for (const Step& s : undo_) historyBytes_ += s.bytes();
-  for (const Step& s : redo_) historyBytes_ += s.bytes();
-  while (historyBytes_ > budget_ && !undo_.empty()) {
-    historyBytes_ -= undo_.front().bytes();
-    undo_.pop_front();
-  }
+  for (std::size_t bytes = historyBytes(); bytes > budget_ && !undo_.empty(); undo_.pop_front())
+    bytes -= undo_.front().bytes();
 }
 
 void LabelEditor::undo() { travel(undo_, redo_, false); }

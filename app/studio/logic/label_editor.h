@@ -51,7 +51,7 @@ class LabelEditor {
   bool canRedo() const { return !redo_.empty(); }
   void undo();
   void redo();
-  std::size_t historyBytes() const { return historyBytes_; }
+  std::size_t historyBytes() const;
 
   // Changes since the last markSaved() (undoing back to the saved state counts as no change).
   bool modified() const { return revision_ != savedRevision_; }
@@ -76,7 +76,6 @@ class LabelEditor {
   bool hasGrid_ = false;
   mutable Volume labels_;
   std::deque<Step> undo_, redo_;
-  std::size_t historyBytes_ = 0;
   bool stroking_ = false;
   Step stroke_;
   std::unordered_map<uint64_t, std::size_t> strokeSlot_;  // voxel -> its entry in stroke_

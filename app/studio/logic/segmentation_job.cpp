@@ -14,10 +14,7 @@ namespace krait::studio {
 
 std::vector<models::LabelEntry> modelLabels(const fs::path& modelFolder) {
   if (fs::exists(modelFolder / "manifest.json")) return models::readManifest(modelFolder).labels;
-  std::vector<models::LabelEntry> entries;
-  for (const models::MaskLabel& l : models::maskLabels(models::readDatasetDescription(modelFolder / "dataset.json")))
-    entries.push_back({l.value, l.name, models::defaultLabelColour(l.value)});
-  return entries;
+  return models::datasetLabelEntries(models::readDatasetDescription(modelFolder / "dataset.json"));
 }
 
 SegmentationOutcome segmentVolume(const SegmentationRequest& request, const ProgressReport& progress,

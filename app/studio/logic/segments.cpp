@@ -32,8 +32,7 @@ std::vector<SegmentRow> Segments::rows(const std::vector<LabelStatistics>& prese
   for (auto& [label, row] : byLabel) {
     row.label = label;
     row.name = name(label);
-    const auto it = styles_.find(label);
-    const LabelStyle st = it != styles_.end() ? it->second : LabelStyle{labelColour(label), true};
+    const LabelStyle st = styleOf(styles_, label);
     row.colour = st.colour;
     row.visible = st.visible;
     out.push_back(std::move(row));

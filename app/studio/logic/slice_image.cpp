@@ -16,6 +16,11 @@ Rgb toRgb(const std::array<int, 3>& c) {
 
 Rgb labelColour(int64_t label) { return toRgb(models::defaultLabelColour(label)); }
 
+LabelStyle styleOf(const LabelStyles& styles, int64_t label) {
+  const auto it = styles.find(label);
+  return it != styles.end() ? it->second : LabelStyle{labelColour(label), true};
+}
+
 int64_t sliceCount(const Geometry& geometry, const SliceAxes& axes) { return geometry.size[axes.normal]; }
 
 std::array<int64_t, 3> voxelAt(const Geometry& g, const SliceAxes& axes, int64_t slice, int x, int y) {
@@ -71,11 +76,10 @@ SliceImage renderSlice(const Volume& image, const SliceAxes& axes, int64_t slice
   out.pixelSpacing = {g.spacing[axes.right], g.spacing[axes.up]};
   const std::vector<int64_t> index = sliceIndices(g, axes, slice, out.width, out.height);
   out.pixels.resize(index.size());
-  const double low = window.center - window.width / 2.0, scale = 255.0 / window.width;
   dispatchPixelType(image.pixelType(), [&](auto zero) {
     const auto* voxels = image.as<decltype(zero)>();  // channel 0 comes first
     for (std::size_t p = 0; p < index.size(); ++p) {
-      const double grey = std::clamp((static_cast<double>(voxels[index[p]]) - low) * scale, 0.0, 255.0);
+      const double grey = 255.0 * displayIntensity(window, static_cast<double>(voxels[index[p]]));
       out.pixels[p] = argb(grey, grey, grey);
     }
   });
@@ -90,9 +94,7 @@ SliceImage renderSlice(const Volume& image, const SliceAxes& axes, int64_t slice
       if (label == 0) continue;
       if (label != lastLabel) {
         lastLabel = label;
-        style = LabelStyle{labelColour(label), true};
-        if (overlay.styles)
-          if (const auto it = overlay.styles->find(label); it != overlay.styles->end()) style = it->second;
+        style = overlay.styles ? styleOf(*overlay.styles, label) : LabelStyle{labelColour(label), true};
       }
       if (!style.visible) continue;
       const double grey = out.pixels[p] & 0xff;

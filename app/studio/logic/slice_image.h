@@ -28,6 +28,8 @@ using LabelStyles = std::map<int64_t, LabelStyle>;
 Rgb toRgb(const std::array<int, 3>& colour);
 // A fixed, distinguishable colour per label value: models::defaultLabelColour, as manifests have it.
 Rgb labelColour(int64_t label);
+// How `label` is drawn: its entry in `styles`, else labelColour(label), visible.
+LabelStyle styleOf(const LabelStyles& styles, int64_t label);
 
 // Width x height pixels, row 0 at the top, 0xAARRGGBB (QImage::Format_ARGB32's layout).
 struct SliceImage {

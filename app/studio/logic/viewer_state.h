@@ -1,7 +1,8 @@
 #pragma once
 // What the three linked slice views share: the image, the crosshair voxel, the window and the labels (the
 // edited map, or a segmentation preview waiting to be accepted). The views draw what it gives and report
-// clicks, scrolls, drags and brush strokes to it; every view then shows the slices through the crosshair. Qt-free (ITK-SNAP's split of logic from widgets), so it is unit tested without a display.
+// clicks, scrolls, drags and brush strokes to it; every view then shows the slices through the crosshair.
+// Qt-free (ITK-SNAP's split of logic from widgets), so it is unit tested without a display.
 #include <array>
 #include <cstdint>
 #include <string>

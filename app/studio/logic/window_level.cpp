@@ -45,9 +45,4 @@ WindowLevel dragged(const WindowLevel& start, double dxPixels, double dyPixels, 
   return {start.center - dyPixels * unitsPerPixel, std::max(start.width + dxPixels * unitsPerPixel, minimum)};
 }
 
-double displayIntensity(const WindowLevel& window, double value) {
-  const double t = (value - (window.center - window.width / 2.0)) / window.width;
-  return std::clamp(t, 0.0, 1.0);
-}
-
 }  // namespace krait::studio

@@ -1,6 +1,7 @@
 #pragma once
 // Window/level: which image values the slice views show from black to white. Qt-free, so that the studio's
 // widgets stay thin and this stays unit tested.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ WindowLevel percentileWindow(const Volume& volume, double low = 0.5, double high
 WindowLevel dragged(const WindowLevel& start, double dxPixels, double dyPixels, double unitsPerPixel);
 
 // Display intensity in [0, 1] of a value under the window.
-double displayIntensity(const WindowLevel& window, double value);
+// Inline: renderSlice calls it for every pixel of every frame.
+inline double displayIntensity(const WindowLevel& window, double value) {
+  return std::clamp((value - (window.center - window.width / 2.0)) / window.width, 0.0, 1.0);
+}
 
 }  // namespace krait::studio

@@ -36,6 +36,10 @@ struct ModelManifest {
 // that carry no colour of their own.
 std::array<int, 3> defaultLabelColour(int64_t label);
 
+struct DatasetDescription;
+// The labels a mask of this dataset holds, named as in dataset.json, with the default colours.
+std::vector<LabelEntry> datasetLabelEntries(const DatasetDescription& dataset);
+
 // --models-dir, else $KRAIT_MODELS, else $XDG_DATA_HOME/krait/models, else ~/.local/share/krait/models.
 std::filesystem::path modelStoreDir(const std::string& override = "");
 
