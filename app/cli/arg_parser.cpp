@@ -3,30 +3,51 @@
 #include <iostream>
 #include <sstream>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 
 namespace krait::cli {
 
-ArgParser::ArgParser(std::string usage, std::string summary, std::vector<OptionSpec> options)
-    : usage_(std::move(usage)), summary_(std::move(summary)), options_(std::move(options)) {
-  options_.push_back({"--help", "", "show this help and exit"});
+ArgParser::ArgParser(std::string usage, std::string summary, std::vector<OptionSpec> options, std::size_t maxPositionals)
+    : usage_(std::move(usage)), summary_(std::move(summary)), options_(std::move(options)), maxPositionals_(maxPositionals) {
+  options_.push_back({"--help", "", "show this help and exit", {"-h"}});
 }
 
-const OptionSpec* ArgParser::find(const std::string& name) const {
-  for (const auto& o : options_)
-    if (o.name == name) return &o;
+const OptionSpec* ArgParser::find(const std::string& spelling) const {
+  for (const auto& o : options_) {
+    if (o.name == spelling) return &o;
+    for (const auto& a : o.aliases)
+      if (a == spelling) return &o;
+  }
   return nullptr;
 }
 
+namespace {
+
+// A value that follows an option taking several: anything but the next option ("-5" is a value).
+bool isValue(const std::string& arg) {
+  return arg.size() < 2 || arg[0] != '-' || (arg[1] >= '0' && arg[1] <= '9');
+}
+
+}  // namespace
+
+void ArgParser::addPositional(const std::string& arg, const std::string& after) {
+  if (positionals_.size() >= maxPositionals_)
+    throw Error(ErrorKind::Usage, "unexpected argument '" + arg + "'" + (after.empty() ? "" : " after " + after) +
+                                      " (see --help)");
+  positionals_.push_back(arg);
+}
+
 void ArgParser::parse(const std::vector<std::string>& args) {
+  std::string lastOption;  // the option (with its values) just read, for messages about what follows it
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     if (arg == "--") {
-      positionals_.insert(positionals_.end(), args.begin() + static_cast<long>(i) + 1, args.end());
+      for (++i; i < args.size(); ++i) addPositional(args[i], "");
       return;
     }
     if (arg.size() < 2 || arg[0] != '-') {
-      positionals_.push_back(arg);
+      addPositional(arg, lastOption);
+      lastOption.clear();
       continue;
     }
     std::string value;
@@ -37,15 +58,24 @@ void ArgParser::parse(const std::vector<std::string>& args) {
       arg = arg.substr(0, eq);
     }
     const OptionSpec* spec = find(arg);
-    if (!spec) throw Error(ErrorKind::Usage, "unknown option " + arg + " (see --help)");
+    if (!spec) {
+      const auto hint = hints_.find(arg);
+      throw Error(ErrorKind::Usage, "unknown option " + arg + (hint == hints_.end() ? " (see --help)" : ": " + hint->second));
+    }
+    const std::string& name = spec->name;
     if (spec->valueName.empty()) {
       if (inlineValue) throw Error(ErrorKind::Usage, "option " + arg + " takes no value");
     } else if (!inlineValue) {
       if (i + 1 >= args.size()) throw Error(ErrorKind::Usage, "option " + arg + " needs a value " + spec->valueName);
       value = args[++i];
     }
-    values_[arg] = value;
-    repeated_[arg].push_back(value);
+    values_[name] = value;
+    repeated_[name].push_back(value);
+    while (spec->several && !inlineValue && i + 1 < args.size() && isValue(args[i + 1])) {
+      values_[name] = args[++i];
+      repeated_[name].push_back(args[i]);
+    }
+    lastOption = spec->valueName.empty() || inlineValue ? args[i] : arg + " " + args[i];
   }
 }
 
@@ -98,9 +128,11 @@ int ArgParser::intValue(const std::string& name, int fallback) const {
 
 std::vector<std::string> ArgParser::listValue(const std::string& name) const {
   std::vector<std::string> out;
-  std::stringstream in(value(name));
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
+  for (const std::string& v : values(name)) {
+    std::stringstream in(v);
+    for (std::string item; std::getline(in, item, ',');)
+      if (!item.empty()) out.push_back(item);
+  }
   return out;
 }
 
@@ -108,10 +140,12 @@ std::string ArgParser::help() const {
   std::ostringstream out;
   out << "usage: " << usage_ << "\n\n" << summary_ << "\n\noptions:\n";
   for (const auto& o : options_) {
-    std::string left = "  " + o.name + (o.valueName.empty() ? "" : " " + o.valueName);
+    std::string left = "  " + o.name + (o.valueName.empty() ? "" : " " + o.valueName) + (o.several ? " ..." : "");
     if (left.size() < 26) left.resize(26, ' ');
     else left += "  ";
-    out << left << o.help << "\n";
+    std::string also;
+    for (const auto& a : o.aliases) also += (also.empty() ? " (also " : ", ") + a;
+    out << left << o.help << (also.empty() ? "" : also + ")") << "\n";
   }
   return out.str();
 }

@@ -9,7 +9,8 @@
 #include <regex>
 #include <sstream>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
+#include "krait/engine/engine.h"
 
 namespace fs = std::filesystem;
 
@@ -150,6 +151,21 @@ Shard parseShard(const std::string& text, int shards) {
   if (s.count < 1 || s.index < 0 || s.index >= s.count)
     throw Error(ErrorKind::Usage, "shard " + std::to_string(s.index) + "/" + std::to_string(s.count) + " is out of range");
   return s;
+}
+
+std::vector<std::string> deviceList(const std::string& text) {
+  std::vector<std::string> devices;
+  std::string kind;
+  std::stringstream items(text);
+  for (std::string item; std::getline(items, item, ',');) {
+    if (item.empty()) throw Error(ErrorKind::Usage, "--device '" + text + "' has an empty entry");
+    const bool index = item.find_first_not_of("0123456789") == std::string::npos;
+    devices.push_back(index && !kind.empty() ? kind + ":" + item : item);
+    checkDevice(devices.back());
+    kind = devices.back().rfind("cuda", 0) == 0 ? "cuda" : "";
+  }
+  if (devices.empty()) throw Error(ErrorKind::Usage, "--device is empty");
+  return devices;
 }
 
 std::vector<BatchCase> selectShard(std::vector<BatchCase> cases, const Shard& shard) {

@@ -24,6 +24,10 @@ struct Shard {
 // JOB_COMPLETION_INDEX of `shards` (Kubernetes indexed jobs carry no count), else the whole batch.
 Shard parseShard(const std::string& text, int shards);
 
+// --device's list: "cuda:0,1" (a bare index continues the previous device's type), "cuda:0,cuda:1", "cpu,cpu";
+// each entry checked by the engine. Throws Error(Usage) for an empty or unknown entry.
+std::vector<std::string> deviceList(const std::string& text);
+
 // Every count-th case starting at index, after sorting by id: shards are disjoint and cover the batch.
 std::vector<BatchCase> selectShard(std::vector<BatchCase> cases, const Shard& shard);
 

@@ -11,12 +11,10 @@
 #include "case_runner.h"
 #include "commands.h"
 #include "interrupt.h"
-#include "krait/core/atomic_output.h"
-#include "krait/core/error.h"
-#include "krait/core/threads.h"
-#include "krait/models/model_store.h"
+#include "krait/base/atomic_output.h"
+#include "krait/base/error.h"
 #include "progress_bar.h"
-#include "segmentation_report.h"
+#include "segmentation_options.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -46,31 +44,23 @@ void writeReport(const json& report, const fs::path& path) {
 }  // namespace
 
 int runBatch(const std::vector<std::string>& argv) {
+  std::vector<OptionSpec> options{
+      {"--input-dir", "DIR", "folder of cases"},
+      {"--manifest", "FILE", "cases.csv or cases.jsonl (relative paths: from the manifest's folder)"},
+      {"-o", "OUTDIR", "output folder (created if missing)"},
+      {"--shard", "i/N", "take every N-th case from the i-th (default: SLURM array or JOB_COMPLETION_INDEX)"},
+      {"--shards", "N", "number of shards when only JOB_COMPLETION_INDEX is set"},
+      {"--format", "EXT", "mask file type: nii.gz (default), nii, nrrd, mha"},
+      {"--probabilities", "", "also write OUTDIR/<case>_probabilities.nii.gz"}};
+  for (OptionSpec& o : segmentationOptions(true)) options.push_back(std::move(o));
   ArgParser args("krait batch -m MODEL (--input-dir DIR | --manifest FILE) -o OUTDIR [options]",
                  "Segments many cases with one model loaded once. Cases come from a folder (nnU-Net channel\n"
                  "files <case>_0000.nii.gz ..., plain images, or one DICOM folder per case) or a manifest (CSV\n"
                  "'case,image[,image...]' or JSON Lines {\"case\", \"images\"}). Each case gets OUTDIR/<case>.nii.gz\n"
                  "and OUTDIR/<case>.json; cases already done with the same model are skipped; a failing case is\n"
                  "reported and the batch goes on. Exit code 3 if any case failed.",
-                 {{"-m", "MODEL", "stored model name or nnU-Net model folder"},
-                  {"--input-dir", "DIR", "folder of cases"},
-                  {"--manifest", "FILE", "cases.csv or cases.jsonl (relative paths: from the manifest's folder)"},
-                  {"-o", "OUTDIR", "output folder (created if missing)"},
-                  {"--shard", "i/N", "take every N-th case from the i-th (default: SLURM array or JOB_COMPLETION_INDEX)"},
-                  {"--shards", "N", "number of shards when only JOB_COMPLETION_INDEX is set"},
-                  {"--format", "EXT", "mask file type: nii.gz (default), nii, nrrd, mha"},
-                  {"--device", "DEVICE", "cpu (default), cuda, cuda:N, or a list (cuda:0,1): cases spread over them"},
-                  {"--tta", "", "test-time mirroring"},
-                  {"--step", "S", "tile step as a fraction of the patch (default 0.5)"},
-                  {"--precision", "P", "fp32 (default), or on a GPU fp16 or bf16 (Mamba layers stay fp32)"},
-                  {"--tile-batch", "N", "tiles per network call (default 1; halved when the GPU runs out of memory)"},
-                  {"--folds", "F,F", "folds to ensemble (default: every fold present)"},
-                  {"--checkpoint", "NAME", "checkpoint file in each fold folder"},
-                  {"--probabilities", "", "also write OUTDIR/<case>_probabilities.nii.gz"},
-                  {"--models-dir", "DIR", "the model store"},
-                  {"--threads", "N", "CPU threads (default: all cores)"},
-                  {"--quiet", "", "only errors"},
-                  {"--json", "", "one JSON line per case on stdout, then a summary line"}});
+                 options);
+  args.setHints(segmentationHints());
   if (args.parseOrShowHelp(argv)) return 0;
   if (!args.has("-m") || !args.has("-o")) throw Error(ErrorKind::Usage, "missing -m or -o (see --help)");
   if (args.has("--input-dir") == args.has("--manifest"))
@@ -80,11 +70,8 @@ int runBatch(const std::vector<std::string>& argv) {
   const fs::path outDir = args.value("-o");
   io::outputFormat(outDir / ("x" + ext));
   const Shard shard = parseShard(args.value("--shard"), args.intValue("--shards", 0));
-  const int threads = configureThreads(args.intValue("--threads", 0));
-  const std::vector<torch::Device> devices = parseDevices(args.value("--device", "cpu"));
-  const PipelineOptions baseOptions = pipelineOptions(args, devices[0]);
-  std::vector<models::Precision> precisions;
-  for (const torch::Device& device : devices) precisions.push_back(precisionFromArgs(args, device));
+  initEngineFromArgs(args);
+  const std::vector<std::string> devices = deviceList(args.value("--device", "cpu"));
 
   const auto cases = selectShard(args.has("--manifest") ? casesFromManifest(args.value("--manifest"))
                                                         : casesFromFolder(args.value("--input-dir")),
@@ -94,20 +81,9 @@ int runBatch(const std::vector<std::string>& argv) {
   if (!fs::is_directory(outDir)) throw outputError(outDir.string(), "cannot create the output folder");
 
   // One worker per device, each with its own copy of the model, taking the next case in turn.
-  struct Worker {
-    models::SegmentationModel model;
-    std::vector<TilePredictor> predictors;
-    PipelineOptions options;
-    models::Precision precision;
-  };
-  std::vector<Worker> workers;
-  for (size_t w = 0; w < devices.size(); ++w) {
-    Worker worker{loadModelFromArgs(args), {}, baseOptions, precisions[w]};
-    worker.options.device = devices[w];
-    worker.predictors = worker.model.predictors(devices[w], precisions[w]);
-    workers.push_back(std::move(worker));
-  }
-  const std::string checksum = models::modelChecksum(workers[0].model);
+  std::vector<Segmenter> workers;
+  for (const std::string& device : devices) workers.emplace_back(args.value("-m"), segmenterOptions(args, device));
+  const std::string checksum = workers[0].model().checksum;
   const std::atomic<bool>* interrupted = installInterruptFlag();
   const bool quiet = args.has("--quiet"), asJson = args.has("--json");
   // The progress line only makes sense for one case at a time.
@@ -118,8 +94,7 @@ int runBatch(const std::vector<std::string>& argv) {
   std::atomic<bool> cancelled{false}, stop{false};
   std::exception_ptr error;  // the first failure that is not a case's own (an unwritable report, ...)
   int done = 0, skipped = 0, failed = 0;
-  const auto work = [&](Worker& worker) {
-    worker.options.cancelled = interrupted;
+  const auto work = [&](Segmenter& worker) {
     for (size_t i = next++; i < cases.size() && !stop; i = next++) {
       const BatchCase& c = cases[i];
       const fs::path mask = outDir / (c.id + ext), reportPath = outDir / (c.id + ".json");
@@ -131,12 +106,13 @@ int runBatch(const std::vector<std::string>& argv) {
       }
       CaseRun run{c.inputs, mask, args.has("--probabilities") ? outDir / (c.id + "_probabilities" + ext) : fs::path(), {}};
       ProgressBar bar(showProgress);
-      worker.options.progress = [&bar](const PipelineProgress& p) { bar.update(p); };
       json report;
       bool ok = false;
       try {
-        report = runCase(worker.model, worker.predictors, run, worker.options, threads);
-        report["precision"] = models::precisionName(worker.precision);
+        report = runCase(worker, run, [&](const SegmentationProgress& p) {
+          bar.update(p);
+          return !*interrupted;
+        });
         report["status"] = "ok";
         ok = true;
       } catch (const Error& e) {
@@ -154,7 +130,6 @@ int runBatch(const std::vector<std::string>& argv) {
       bar.finish();
       report["case"] = c.id;
       report["model"]["checksum"] = checksum;
-      report["model"]["folder"] = worker.model.folder.string();
       writeReport(report, reportPath);
       const std::lock_guard<std::mutex> lock(output);
       ++(ok ? done : failed);
@@ -162,10 +137,10 @@ int runBatch(const std::vector<std::string>& argv) {
       else if (!quiet && ok)
         std::cout << "[" << i + 1 << "/" << cases.size() << "] " << c.id << ": " << report["labels"].size()
                   << " labels, network " << report["seconds"]["network"].get<double>() << " s ("
-                  << worker.options.device.str() << ")\n";
+                  << report["device"].get<std::string>() << ")\n";
     }
   };
-  const auto guarded = [&](Worker& worker) {
+  const auto guarded = [&](Segmenter& worker) {
     try {
       work(worker);
     } catch (...) {

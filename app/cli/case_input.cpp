@@ -2,8 +2,7 @@
 
 #include <cstdio>
 
-#include "krait/core/error.h"
-#include "krait/core/volume_tensor.h"
+#include "krait/base/error.h"
 
 namespace fs = std::filesystem;
 
@@ -47,26 +46,10 @@ std::vector<fs::path> channelFiles(const std::vector<std::string>& inputs, int64
   return files;
 }
 
-CaseInput readCase(const std::vector<fs::path>& files, int64_t channels, const io::ReadOptions& options) {
+CaseInput readCase(const std::vector<fs::path>& files, const io::ReadOptions& options) {
   CaseInput c;
   c.files = files;
-  std::vector<torch::Tensor> parts;
-  for (size_t i = 0; i < files.size(); ++i) {
-    const Volume v = io::readVolume(files[i], options);
-    if (i == 0) {
-      c.geometry = v.geometry();
-    } else if (!v.geometry().sameAs(c.geometry, 1e-4)) {
-      throw inputError(files[i].string(), "channel " + std::to_string(i) + " lies on another grid (size, spacing, origin or "
-                                          "direction) than " + files[0].string());
-    }
-    parts.push_back(toTensor(v).to(torch::kFloat));
-  }
-  c.image = torch::cat(parts, 0);
-  if (c.image.size(0) != channels)
-    throw inputError(files[0].string(), "the model expects " + std::to_string(channels) + " channel(s), the input has " +
-                                            std::to_string(c.image.size(0)));
-  const Vec3& s = c.geometry.spacing;
-  c.spacing = {s[2], s[1], s[0]};
+  for (const fs::path& f : files) c.volumes.push_back(io::readVolume(f, options));
   return c;
 }
 

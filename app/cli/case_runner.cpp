@@ -3,29 +3,30 @@
 #include <chrono>
 
 #include "case_input.h"
-#include "krait/core/memory.h"
-#include "krait/core/stopwatch.h"
-#include "krait/core/volume_tensor.h"
-#include "segmentation_report.h"
+#include "krait/base/process_memory.h"
+#include "krait/base/stopwatch.h"
+#include "segmentation_options.h"
 
 namespace krait::cli {
-nlohmann::json runCase(const models::SegmentationModel& model, const std::vector<TilePredictor>& predictors,
-                       const CaseRun& run, PipelineOptions options, int threads) {
+
+nlohmann::json runCase(Segmenter& segmenter, const CaseRun& run, const ProgressCallback& progress) {
   resetPeakMemory();
-  const auto channels = static_cast<int64_t>(model.dataset.channelNames.size());
   auto start = std::chrono::steady_clock::now();
-  const CaseInput input = readCase(channelFiles(run.inputs, channels), channels, run.read);
+  const CaseInput input = readCase(channelFiles(run.inputs, static_cast<int64_t>(segmenter.model().channels.size())), run.read);
   const double readSeconds = secondsSince(start);
 
+  SegmentOptions options;
   options.probabilities = !run.probabilities.empty();
-  const SegmentationResult result = runSegmentation(input.image, input.spacing, model.plan, predictors, options);
+  for (const auto& f : input.files) options.sources.push_back(f.string());
+  options.progress = progress;
+  const Segmentation result = segmenter.segment(input.volumes, options);
 
   start = std::chrono::steady_clock::now();
-  if (options.probabilities) io::writeVolume(fromTensor(result.probabilities, input.geometry), run.probabilities);
-  io::writeVolume(fromTensor(result.labels, input.geometry), run.output);
+  if (options.probabilities) io::writeVolume(result.probabilities, run.probabilities);
+  io::writeVolume(result.labels, run.output);
   const double writeSeconds = secondsSince(start);
 
-  nlohmann::json report = segmentationReport(model, input, result, options, threads);
+  nlohmann::json report = segmentationReport(segmenter, result.report, options.sources);
   report["output"] = run.output.string();
   if (options.probabilities) report["probabilities"] = run.probabilities.string();
   report["seconds"]["read"] = readSeconds;

@@ -7,9 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "krait/core/segmentation_pipeline.h"
+#include "krait/engine/segmenter.h"
 #include "krait/io/volume_io.h"
-#include "krait/models/segmentation_model.h"
 
 namespace krait::cli {
 
@@ -22,7 +21,6 @@ struct CaseRun {
 
 // Throws krait::Error for bad input or output; nothing is written unless the whole case succeeds (the
 // probabilities file, when asked for, is written just before the mask).
-nlohmann::json runCase(const models::SegmentationModel& model, const std::vector<TilePredictor>& predictors,
-                       const CaseRun& run, PipelineOptions options, int threads);
+nlohmann::json runCase(Segmenter& segmenter, const CaseRun& run, const ProgressCallback& progress);
 
 }  // namespace krait::cli

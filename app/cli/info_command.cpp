@@ -1,9 +1,10 @@
+#include <cstdint>
 #include <iostream>
 
 #include "arg_parser.h"
 #include "commands.h"
-#include "krait/core/error.h"
-#include "krait/core/threads.h"
+#include "krait/base/error.h"
+#include "segmentation_options.h"
 #include "krait/io/volume_io.h"
 #include "volume_report.h"
 
@@ -59,10 +60,11 @@ int runInfo(const std::vector<std::string>& argv) {
                  {{"--json", "", "one JSON object per PATH, one per line"},
                   {"--series", "UID", "describe only this DICOM series"},
                   {"--no-resample", "", "refuse DICOM series with uneven slices or gantry tilt instead of resampling"},
-                  {"--threads", "N", "CPU threads (default: all cores)"}});
+                  {"--threads", "N", "CPU threads (default: all cores)"}},
+                 SIZE_MAX);
   if (args.parseOrShowHelp(argv)) return 0;
   if (args.positionals().empty()) throw Error(ErrorKind::Usage, "krait info needs at least one PATH (see --help)");
-  configureThreads(args.intValue("--threads", 0));
+  initEngineFromArgs(args);
   io::ReadOptions options;
   options.seriesUid = args.value("--series");
   if (args.has("--no-resample")) options.dicom.irregular = io::IrregularSlices::Refuse;

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "commands.h"
-#include "krait/core/error.h"
-#include "krait/core/memory.h"
+#include "krait/base/error.h"
+#include "krait/engine/version.h"
 
 namespace {
 
@@ -23,7 +23,6 @@ void printUsage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  krait::keepFreedMemoryForReuse();
   const std::vector<std::string> all(argv + 1, argv + argc);
   if (all.empty() || all[0] == "--help" || all[0] == "-h" || all[0] == "help") {
     printUsage(all.empty() ? std::cerr : std::cout);

@@ -4,8 +4,8 @@
 
 #include "arg_parser.h"
 #include "commands.h"
-#include "krait/core/error.h"
-#include "krait/models/model_store.h"
+#include "krait/base/error.h"
+#include "krait/models/nnunet/model_store.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -55,7 +55,8 @@ int runModels(const std::vector<std::string>& argv) {
                   {"--name", "NAME", "import: the stored name (default: <dataset>__<trainer>__<configuration>)"},
                   {"--checkpoint", "NAME", "import: checkpoint file of each fold (default checkpoint_final.pth)"},
                   {"--models-dir", "DIR", "the store (default: $KRAIT_MODELS or ~/.local/share/krait/models)"},
-                  {"--json", "", "machine-readable output"}});
+                  {"--json", "", "machine-readable output"}},
+                 2);
   if (args.parseOrShowHelp(argv)) return 0;
   const auto& pos = args.positionals();
   if (pos.empty()) throw Error(ErrorKind::Usage, "missing the action: import, list, info, verify or remove (see --help)");

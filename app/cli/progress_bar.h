@@ -4,14 +4,14 @@
 #include <chrono>
 #include <string>
 
-#include "krait/core/segmentation_pipeline.h"
+#include "krait/engine/segmenter.h"
 
 namespace krait::cli {
 
 class ProgressBar {
  public:
   explicit ProgressBar(bool enabled);
-  void update(const PipelineProgress& p);
+  void update(const SegmentationProgress& p);
   // Clears the line.
   void finish();
 

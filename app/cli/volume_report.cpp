@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "krait/core/geometry.h"
+#include "krait/base/geometry.h"
 
 using nlohmann::json;
 

@@ -7,6 +7,7 @@
 
 #include <iostream>
 
+#include "krait/engine/engine.h"
 #include "main_window.h"
 #include "vtk/vtk_widget.h"
 
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // Every core, the CPU memory cache and the plugins: the engine set-up the CLI does too.
+  krait::initEngine();
   krait::studio::MainWindow window;
   window.show();
   const bool quiet = !screenshot.isEmpty();

@@ -22,8 +22,8 @@
 
 #include <filesystem>
 
-#include "krait/core/atomic_output.h"
-#include "krait/core/error.h"
+#include "krait/base/atomic_output.h"
+#include "krait/base/error.h"
 #include "krait/io/dicom.h"
 #include "krait/io/volume_io.h"
 #include "recent_files.h"

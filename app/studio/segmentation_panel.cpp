@@ -1,5 +1,6 @@
 #include "segmentation_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -11,7 +12,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
-#include <torch/cuda.h>
+#include "krait/engine/engine.h"
 
 namespace krait::studio {
 
@@ -32,10 +33,21 @@ SegmentationPanel::SegmentationPanel(ViewerState& state, QWidget* parent) : QWid
   form->addRow("Model", modelRow);
   devices_ = new QComboBox(this);
   devices_->setObjectName("devices");
-  devices_->addItem("CPU", "cpu");
-  for (int d = 0; d < static_cast<int>(torch::cuda::device_count()); ++d)
-    devices_->addItem(QString("CUDA %1 (fp16)").arg(d), QString("cuda:%1").arg(d));
+  for (const std::string& d : computeDevices())
+    devices_->addItem(d == "cpu" ? QString("CPU") : QString::fromStdString("CUDA " + d.substr(5)), QString::fromStdString(d));
   form->addRow("Device", devices_);
+  // Reduced precision runs on a GPU only (the engine refuses it on the CPU).
+  precision_ = new QComboBox(this);
+  precision_->setObjectName("precision");
+  precision_->addItem("fp32", "fp32");
+  precision_->addItem("fp16 (faster)", "fp16");
+  precision_->addItem("bf16", "bf16");
+  form->addRow("Precision", precision_);
+  connect(devices_, &QComboBox::currentIndexChanged, this, &SegmentationPanel::updateButtons);
+  mirroring_ = new QCheckBox("Test-time mirroring (nnU-Net's default; 4-8x slower)", this);
+  mirroring_->setObjectName("mirroring");
+  mirroring_->setChecked(true);
+  form->addRow(mirroring_);
   layout->addLayout(form);
 
   auto* buttons = new QHBoxLayout;
@@ -109,11 +121,7 @@ void SegmentationPanel::addModelFolder(const QString& folder) {
 void SegmentationPanel::run() {
   if (running() || !state_.hasImage() || models_->currentIndex() < 0) return;
   if (!job_) job_ = std::make_unique<SegmentationJob>();
-  const std::string device = devices_->currentData().toString().toStdString();
-  SegmentationRequest request{models_->currentData().toString().toStdString(), torch::Device(device),
-                              device == "cpu" ? models::Precision::Float32 : models::Precision::Float16,
-                              state_.image()};
-  job_->start(std::move(request));
+  job_->start({models_->currentData().toString().toStdString(), options(), state_.image()});
   progress_->setRange(0, 0);
   message_->setText("Starting…");
   timer_->start();
@@ -166,12 +174,23 @@ void SegmentationPanel::abandon() {
   updateButtons();
 }
 
+SegmenterOptions SegmentationPanel::options() const {
+  SegmenterOptions o;
+  o.device = devices_->currentData().toString().toStdString();
+  o.precision = o.device == "cpu" ? "fp32" : precision_->currentData().toString().toStdString();
+  o.mirroring = mirroring_->isChecked();
+  return o;
+}
+
 QString SegmentationPanel::message() const { return message_->text(); }
 
 void SegmentationPanel::updateButtons() {
   const bool busy = running();
   run_->setEnabled(!busy && state_.hasImage() && models_->count() > 0 && !state_.hasPreview());
   cancel_->setEnabled(busy);
+  precision_->setEnabled(!busy && devices_->currentData().toString() != "cpu");
+  devices_->setEnabled(!busy);
+  mirroring_->setEnabled(!busy);
   accept_->setEnabled(!busy && state_.hasPreview());
   discard_->setEnabled(!busy && state_.hasPreview());
 }

@@ -1,12 +1,14 @@
 #pragma once
 // The Segment panel: model picker (the model store, or any nnU-Net model folder), device picker (CPU, and
-// each CUDA device LibTorch sees), Run with a progress bar and Cancel, then Accept or Discard the preview.
-// The run is a SegmentationJob on its own thread; a timer polls it, so the window stays responsive.
+// each CUDA device the engine sees), precision (on a GPU), test-time mirroring (on, as nnU-Net; off for
+// speed), Run with a progress bar and Cancel, then Accept or Discard the preview. The run is a SegmentationJob
+// on its own thread; a timer polls it, so the window stays responsive.
 #include <QWidget>
 
 #include "segmentation_job.h"
 #include "viewer_state.h"
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QProgressBar;
@@ -24,6 +26,8 @@ class SegmentationPanel : public QWidget {
   // Adds a model folder to the picker and selects it.
   void addModelFolder(const QString& folder);
   void run();
+  // What Run would ask the engine for, from the device, precision and mirroring controls.
+  SegmenterOptions options() const;
   bool running() const { return job_ && job_->status().running; }
   // Stops a run whose image is going away and drops its result.
   void abandon();
@@ -43,6 +47,8 @@ class SegmentationPanel : public QWidget {
   std::unique_ptr<SegmentationJob> job_;
   QComboBox* models_ = nullptr;
   QComboBox* devices_ = nullptr;
+  QComboBox* precision_ = nullptr;
+  QCheckBox* mirroring_ = nullptr;
   QPushButton *run_ = nullptr, *cancel_ = nullptr, *accept_ = nullptr, *discard_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* message_ = nullptr;

@@ -6,8 +6,8 @@
 #include <optional>
 
 #include "slice_image.h"
-#include "krait/core/geometry.h"
-#include "krait/core/volume.h"
+#include "krait/base/geometry.h"
+#include "krait/base/volume.h"
 #include "vtk/vtk_widget.h"
 
 class vtkActor;

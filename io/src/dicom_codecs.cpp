@@ -13,7 +13,7 @@
 #include <memory>
 #include <mutex>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 
 namespace krait::io::dicom {
 

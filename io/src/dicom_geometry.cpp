@@ -6,7 +6,7 @@
 #include <numeric>
 
 #include "dicom_tags.h"
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 
 namespace krait::io::dicom {
 

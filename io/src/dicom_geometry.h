@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "krait/core/geometry.h"
-#include "krait/core/volume.h"
+#include "krait/base/geometry.h"
+#include "krait/base/volume.h"
 #include "krait/io/dicom.h"
 
 namespace krait::io::dicom {

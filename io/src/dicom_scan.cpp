@@ -8,7 +8,7 @@
 
 #include "dicom_codecs.h"
 #include "dicom_tags.h"
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "krait/io/dicom.h"
 
 namespace fs = std::filesystem;

@@ -11,7 +11,7 @@
 #include "dicom_geometry.h"
 #include "dicom_pixels.h"
 #include "dicom_tags.h"
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "krait/io/dicom.h"
 
 namespace krait::io {

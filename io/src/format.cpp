@@ -2,7 +2,7 @@
 #include <cctype>
 #include <fstream>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "krait/io/volume_io.h"
 
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 
 namespace fs = std::filesystem;
 using IOComponent = itk::IOComponentEnum;

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <vector>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 
 namespace fs = std::filesystem;
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <optional>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "whole_file.h"
 
 namespace fs = std::filesystem;

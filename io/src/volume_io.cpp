@@ -3,8 +3,8 @@
 #include "itk_volume_io.h"
 #include "metaimage_check.h"
 #include "nifti_header.h"
-#include "krait/core/atomic_output.h"
-#include "krait/core/error.h"
+#include "krait/base/atomic_output.h"
+#include "krait/base/error.h"
 
 namespace fs = std::filesystem;
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <memory>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 
 namespace fs = std::filesystem;
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "krait/core/large_buffer.h"
+#include "krait/base/large_buffer.h"
 
 namespace krait::io {
 

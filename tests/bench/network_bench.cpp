@@ -18,9 +18,10 @@
 #include <cstdio>
 #include <cstring>
 
-#include "krait/core/memory.h"
-#include "krait/core/size_text.h"
-#include "krait/core/threads.h"
+#include "krait/base/process_memory.h"
+#include "krait/pipeline/memory.h"
+#include "krait/base/size_text.h"
+#include "krait/pipeline/threads.h"
 #include "op_timer.h"
 #include "production_network.h"
 
@@ -33,8 +34,8 @@
 #include <functional>
 #include <set>
 
-#include "krait/models/precision.h"
-#include "krait/models/graphed_forward.h"
+#include "krait/models/networks/precision.h"
+#include "krait/models/networks/graphed_forward.h"
 #endif
 
 

@@ -8,14 +8,15 @@
 #include <cstdio>
 #include <cstring>
 
-#include "krait/core/memory.h"
-#include "krait/core/segmentation_pipeline.h"
-#include "krait/core/stopwatch.h"
-#include "krait/core/threads.h"
-#include "krait/core/volume_tensor.h"
+#include "krait/base/process_memory.h"
+#include "krait/pipeline/memory.h"
+#include "krait/pipeline/segmentation_pipeline.h"
+#include "krait/base/stopwatch.h"
+#include "krait/pipeline/threads.h"
+#include "krait/pipeline/volume_tensor.h"
 #include "krait/io/volume_io.h"
-#include "krait/models/plans.h"
-#include "krait/models/segmentation_model.h"
+#include "krait/models/nnunet/plans.h"
+#include "krait/models/nnunet/model_folder.h"
 #include "production_network.h"
 
 namespace fs = std::filesystem;

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "krait/models/network_factory.h"
+#include "krait/models/nnunet/trainers.h"
 
 namespace krait::bench {
 

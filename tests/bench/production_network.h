@@ -7,8 +7,8 @@
 
 #include <torch/types.h>
 
-#include "krait/models/network.h"
-#include "krait/models/plans.h"
+#include "krait/models/networks/network.h"
+#include "krait/models/nnunet/plans.h"
 
 namespace krait::bench {
 

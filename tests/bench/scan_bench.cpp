@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "krait/core/threads.h"
-#include "krait/models/selective_scan.h"
+#include "krait/pipeline/threads.h"
+#include "krait/models/ops/selective_scan.h"
 
 using namespace krait::models;
 

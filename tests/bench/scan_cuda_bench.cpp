@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "krait/models/selective_scan.h"
+#include "krait/models/ops/selective_scan.h"
 
 using namespace krait::models;
 

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string>
 
-#include "krait/core/stopwatch.h"
+#include "krait/base/stopwatch.h"
 #include "krait/io/volume_io.h"
 #include "main_window.h"
 #include "slice_view.h"

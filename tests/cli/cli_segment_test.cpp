@@ -7,7 +7,7 @@
 
 #include <fstream>
 
-#include "krait/core/volume_tensor.h"
+#include "krait/pipeline/volume_tensor.h"
 #include "krait/io/volume_io.h"
 #include "run_cli.h"
 #include "testdata.h"
@@ -94,7 +94,7 @@ TEST(CliSegment, BadChannelCountsAreRefusedBeforeAnythingIsWritten) {
   const fs::path out = d / "mask.nii.gz";
   expectFailure(runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-i",
                           smallImage().string(), "-o", out.string()}),
-                3, "the model expects 1 channel(s), the input has 2", out);
+                3, "the model takes 1 channel(s); the image has 2", out);
   expectFailure(runKrait({"segment", "-m", kModel.string(), "-i", (d / "missing_0000.nii.gz").string(), "-o",
                           out.string()}),
                 3, "missing_0000.nii.gz", out);
@@ -149,6 +149,65 @@ TEST(CliSegment, UsageErrorsExitWithTwo) {
   EXPECT_EQ(runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", (d / "m.png").string()}).exitCode, 2);
 }
 
+TEST(CliSegment, StrayArgumentsAreUsageErrorsThatNameThem) {
+  const krait::test::TempDir d;
+  const fs::path out = d / "mask.nii.gz";
+  const std::vector<std::string> base{"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", out.string()};
+  for (const auto& [extra, named] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{{{"extra.nii.gz"}, "'extra.nii.gz'"},
+                                                                     {{"--step", "0.5", "0.7"}, "'0.7' after --step 0.5"},
+                                                                     {{"--tta"}, "--disable-tta"},
+                                                                     {{"--bogus"}, "--bogus"}}) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = runKrait(args);
+    EXPECT_EQ(r.exitCode, 2) << extra[0];
+    EXPECT_NE(r.err.find(named), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out));
+  }
+}
+
+TEST(CliSegment, FoldsAsNnunetTypesThemEnsembleEveryFoldNamed) {
+  // A model folder with the fold twice (fold_0 and fold_1 hold the same checkpoint): `-f 0 1` must load both.
+  const krait::test::TempDir d;
+  const fs::path model = copyModel(d);
+  fs::copy(model / "fold_0", model / "fold_1", fs::copy_options::recursive);
+  for (const std::vector<std::string>& folds : {std::vector<std::string>{"--folds", "0", "1"}, {"-f", "0", "1"},
+                                                {"--folds", "0,1"}, {"-f", "0", "-f", "1"}}) {
+    std::vector<std::string> args{"segment", "-m", model.string(), "-i", smallImage().string(), "-o",
+                                  (d / "mask.nii.gz").string(), "--json", "--disable_tta"};
+    args.insert(args.end(), folds.begin(), folds.end());
+    const auto r = runKrait(args);
+    ASSERT_EQ(r.exitCode, 0) << folds[0] << " " << r.err;
+    const json report = json::parse(r.out);
+    EXPECT_EQ(report.at("model").at("folds"), json({"0", "1"})) << folds[0];
+    EXPECT_FALSE(report.at("tta").get<bool>());
+  }
+  // A fold that is not there fails loudly instead of running the others.
+  const auto r = runKrait({"segment", "-m", model.string(), "-i", smallImage().string(), "-o",
+                           (d / "other.nii.gz").string(), "-f", "0", "3"});
+  EXPECT_EQ(r.exitCode, 3);
+  EXPECT_NE(r.err.find("fold 3"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "other.nii.gz"));
+}
+
+TEST(CliSegment, MirrorsByDefaultAsNnunetAndTakesItsSpellings) {
+  const krait::test::TempDir d;
+  auto r = runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", (d / "a.nii.gz").string(),
+                     "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  json report = json::parse(r.out);
+  EXPECT_TRUE(report.at("tta").get<bool>());
+  EXPECT_EQ(report.at("mirror_axes"), json({0, 1}));  // the 2D checkpoint's inference_allowed_mirroring_axes
+  r = runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", (d / "b.nii.gz").string(),
+                "--json", "--disable_tta", "-step_size", "0.75", "-chk", "checkpoint_final.pth", "-device", "cpu"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  report = json::parse(r.out);
+  EXPECT_FALSE(report.at("tta").get<bool>());
+  EXPECT_EQ(report.at("mirror_axes"), json::array());
+  EXPECT_EQ(report.at("step").get<double>(), 0.75);
+}
+
 TEST(CliSegment, CtrlCCancelsWithoutWritingAnything) {
   const krait::test::TempDir d;
   const fs::path out = d / "mask.nii.gz";
@@ -200,6 +259,20 @@ TEST(CliBatch, GoesOnAfterABadCaseAndSkipsFinishedCasesOnTheNextRun) {
   }
   EXPECT_EQ(skipped, 2);
   EXPECT_EQ(json::parse(last).at("failed"), 1);
+}
+
+TEST(CliModels, AModelStoredWithItsBestCheckpointSegmentsByName) {
+  const krait::test::TempDir d;
+  const fs::path model = copyModel(d);
+  fs::rename(model / "fold_0" / "checkpoint_final.pth", model / "fold_0" / "checkpoint_best.pth");
+  const std::string store = (d / "store").string();
+  auto r = runKrait({"models", "import", model.string(), "--name", "best", "--checkpoint", "checkpoint_best.pth",
+                     "--models-dir", store});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  r = runKrait({"segment", "-m", "best", "--models-dir", store, "-i", smallImage().string(), "-o",
+                (d / "m.nii.gz").string(), "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out).at("model").at("checkpoint"), "checkpoint_best.pth");
 }
 
 TEST(CliModels, ImportListInfoVerifyRemove) {

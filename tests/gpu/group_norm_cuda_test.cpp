@@ -6,7 +6,7 @@
 
 #include <torch/torch.h>
 
-#include "krait/models/layers.h"
+#include "krait/models/ops/layers.h"
 
 using namespace krait::models;
 

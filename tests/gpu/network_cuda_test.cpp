@@ -10,8 +10,8 @@
 #include <ATen/Context.h>
 #include <torch/torch.h>
 
-#include "krait/models/graphed_forward.h"
-#include "krait/models/precision.h"
+#include "krait/models/networks/graphed_forward.h"
+#include "krait/models/networks/precision.h"
 #include "network_support.h"
 #include "npy.h"
 

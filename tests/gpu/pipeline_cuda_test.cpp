@@ -5,8 +5,8 @@
 #include <ATen/Context.h>
 #include <torch/torch.h>
 
-#include "krait/core/resample.h"
-#include "krait/core/segmentation_pipeline.h"
+#include "krait/pipeline/resample.h"
+#include "krait/pipeline/segmentation_pipeline.h"
 
 using namespace krait;
 

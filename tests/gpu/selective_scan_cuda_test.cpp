@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "krait/models/selective_scan.h"
+#include "krait/models/ops/selective_scan.h"
 #include "scan_support.h"
 
 using namespace krait::models;

@@ -5,8 +5,8 @@
 
 #include <torch/torch.h>
 
-#include "krait/models/layers.h"
-#include "krait/models/mamba.h"
+#include "krait/models/ops/layers.h"
+#include "krait/models/networks/mamba.h"
 #include "network_support.h"
 
 using namespace krait::models;

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "dicom_reference.h"
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "krait/io/volume_io.h"
 #include "nifti_reference.h"
 #include "testdata.h"

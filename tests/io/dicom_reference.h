@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "krait/core/geometry.h"
+#include "krait/base/geometry.h"
 
 namespace krait::test {
 

@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "dicom_reference.h"
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "krait/io/dicom.h"
 #include "krait/io/volume_io.h"
 #include "testdata.h"

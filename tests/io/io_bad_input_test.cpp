@@ -4,7 +4,7 @@
 #include <fstream>
 #include <random>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "krait/io/volume_io.h"
 #include "nifti_reference.h"
 #include "testdata.h"

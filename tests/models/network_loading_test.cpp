@@ -6,9 +6,9 @@
 
 #include <fstream>
 
-#include "krait/core/error.h"
-#include "krait/models/load_weights.h"
-#include "krait/models/network_factory.h"
+#include "krait/base/error.h"
+#include "krait/models/networks/load_weights.h"
+#include "krait/models/nnunet/trainers.h"
 #include "network_support.h"
 #include "npy.h"
 #include "testdata.h"

@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-#include "krait/models/precision.h"
+#include "krait/models/networks/precision.h"
 #include "network_support.h"
 #include "npy.h"
 

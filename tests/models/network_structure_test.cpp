@@ -9,7 +9,7 @@
 #include <map>
 #include <sstream>
 
-#include "krait/models/network_factory.h"
+#include "krait/models/nnunet/trainers.h"
 #include "network_support.h"
 
 using namespace krait::models;

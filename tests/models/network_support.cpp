@@ -2,11 +2,11 @@
 
 #include <torch/torch.h>
 
-#include "krait/models/checkpoint.h"
-#include "krait/models/lightm_unet.h"
-#include "krait/models/load_weights.h"
-#include "krait/models/network_factory.h"
-#include "krait/models/swin_umamba.h"
+#include "krait/models/checkpoint/torch_save.h"
+#include "krait/models/networks/lightm_unet.h"
+#include "krait/models/networks/load_weights.h"
+#include "krait/models/nnunet/trainers.h"
+#include "krait/models/networks/swin_umamba.h"
 
 namespace krait::test {
 

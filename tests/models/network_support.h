@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "krait/models/network.h"
+#include "krait/models/networks/network.h"
 
 namespace krait::test {
 

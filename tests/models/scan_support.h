@@ -1,7 +1,7 @@
 #pragma once
 // Shared by the CPU and CUDA selective-scan tests: random inputs shaped as Mamba passes them, and the closeness
 // check both use.
-#include "krait/models/selective_scan.h"
+#include "krait/models/ops/selective_scan.h"
 
 namespace krait::test {
 

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "krait/core/volume.h"
+#include "krait/base/volume.h"
 #include "krait/io/volume_io.h"
 #include "testdata.h"
 

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "cranium_ct.h"
-#include "krait/core/volume_tensor.h"
+#include "krait/pipeline/volume_tensor.h"
 #include "krait/io/volume_io.h"
 #include "run_cli.h"
 #include "testdata.h"
@@ -31,7 +31,7 @@ void expectParity(const std::string& name, const fs::path& input, std::vector<st
   const json c = caseJson(name);
   std::vector<std::string> args{"segment", "-m", (kFixtures / name / "model").string(), "-i", input.string(),
                                 "-o", (tmp / "mask.nii.gz").string(), "--json"};
-  if (c.at("predictor").at("use_mirroring").get<bool>()) args.push_back("--tta");
+  if (!c.at("predictor").at("use_mirroring").get<bool>()) args.push_back("--disable-tta");
   args.insert(args.end(), extra.begin(), extra.end());
   const auto r = krait::test::runKrait(args);
   ASSERT_EQ(r.exitCode, 0) << r.err;

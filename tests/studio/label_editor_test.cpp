@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "label_editor.h"
 #include "slice_image.h"
 

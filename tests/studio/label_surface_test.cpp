@@ -23,7 +23,7 @@
 #include <set>
 #include <string>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "testdata.h"
 #include "vtk/label_surface.h"
 

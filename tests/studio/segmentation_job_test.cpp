@@ -5,8 +5,10 @@
 #include <chrono>
 #include <thread>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
+#include "krait/base/label_palette.h"
 #include "krait/io/volume_io.h"
+#include "run_cli.h"
 #include "segmentation_job.h"
 #include "testdata.h"
 
@@ -26,8 +28,7 @@ SegmentationStatus waitForEnd(SegmentationJob& job) {
 
 TEST(SegmentationJob, CancelStopsTheRunBetweenTiles) {
   SegmentationJob job;
-  job.start({kModel, torch::kCPU, models::Precision::Float32,
-             io::readVolume(test::testData("nifti-itk/KmeansTest_T1UCharRaw.nii.gz"))});
+  job.start({kModel.string(), {}, io::readVolume(test::testData("nifti-itk/KmeansTest_T1UCharRaw.nii.gz"))});
   // Cancel once the network runs, so the flag is seen by the tile loop, not before the model loads.
   for (int i = 0; i < 600 && job.status().stage != "network"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(job.status().stage, "network");
@@ -44,18 +45,36 @@ TEST(SegmentationJob, ErrorsComeBackAsText) {
   SegmentationJob job;
   Geometry g;
   g.size = {8, 8, 8};
-  job.start({kModel, torch::kCPU, models::Precision::Float32, Volume(g, PixelType::Int16, 2)});
+  job.start({kModel.string(), {}, Volume(g, PixelType::Int16, 2)});
   SegmentationStatus s = waitForEnd(job);
   EXPECT_NE(s.error.find("takes 1 channel(s); the image has 2"), std::string::npos) << s.error;
-  job.start({kModel.parent_path() / "no_such_model", torch::kCPU, models::Precision::Float32, Volume(g, PixelType::Int16)});
+  job.start({(kModel.parent_path() / "no_such_model").string(), {}, Volume(g, PixelType::Int16)});
   s = waitForEnd(job);
   EXPECT_NE(s.error.find("no_such_model"), std::string::npos) << s.error;
   EXPECT_FALSE(job.take().has_value());
 }
 
-TEST(SegmentationJob, LabelsComeFromTheDatasetWithDefaultColours) {
-  const auto entries = modelLabels(kModel);
-  ASSERT_FALSE(entries.empty());
-  EXPECT_EQ(entries[0].value, 1);
-  EXPECT_EQ(entries[0].colour, models::defaultLabelColour(1));
+TEST(SegmentationJob, GivesTheMaskKraitSegmentWritesWithTheDatasetsLabelsAndDefaultColours) {
+  // The studio's job and the CLI call the same engine: the same model, options and image give the same mask.
+  const test::TempDir d;
+  const std::filesystem::path image = test::testData("nifti-nibabel/anatomical.nii");
+  const auto cli = test::runKrait({"segment", "-m", kModel.string(), "-i", image.string(), "-o",
+                                   (d / "mask.nii.gz").string(), "--quiet"});
+  ASSERT_EQ(cli.exitCode, 0) << cli.err;
+  SegmentationJob job;
+  job.start({kModel.string(), {}, io::readVolume(image)});
+  const SegmentationStatus s = waitForEnd(job);
+  ASSERT_TRUE(s.error.empty()) << s.error;
+  const std::optional<SegmentationOutcome> outcome = job.take();
+  ASSERT_TRUE(outcome.has_value());
+  const Volume written = io::readVolume(d / "mask.nii.gz");
+  EXPECT_TRUE(outcome->labels.geometry().sameAs(written.geometry(), 1e-5));
+  EXPECT_TRUE(outcome->labels.sameVoxels(written));
+  EXPECT_GT(outcome->labels.valueRange().max, 0.0);
+
+  ASSERT_EQ(outcome->entries.size(), 2u);
+  EXPECT_EQ(outcome->entries[0].value, 1);
+  EXPECT_EQ(outcome->entries[0].name, "grey_matter");
+  EXPECT_EQ(outcome->entries[0].colour, defaultLabelColour(1));
+  EXPECT_EQ(outcome->modelName, "model");
 }

@@ -2,7 +2,7 @@
 // table's figures.
 #include <gtest/gtest.h>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "krait/io/volume_io.h"
 #include "label_statistics.h"
 #include "slice_image.h"

@@ -3,6 +3,7 @@
 // the reference), review the preview, accept, edit with brush and eraser, undo/redo, save, reload, export
 // STL, and never lose unsaved edits on close.
 #include <QAction>
+#include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QFileInfo>
@@ -15,9 +16,9 @@
 
 #include <fstream>
 
-#include "krait/core/volume_tensor.h"
+#include "krait/pipeline/volume_tensor.h"
 #include "krait/io/volume_io.h"
-#include "krait/models/model_store.h"
+#include "krait/models/nnunet/model_store.h"
 #include "segment_table.h"
 #include "segmentation_panel.h"
 #include "slice_view.h"
@@ -54,7 +55,12 @@ void drag(SliceView* view, int x0, int x1, int y) {
 
 TEST_F(StudioWindow, SegmentsWithAStoredModelAcceptsSavesAndReloadsTheOfficialMask) {
   const test::TempDir store, out;
-  models::importModel(kCase / "model", store.path(), {}, "t1-2d");
+  // Stored with its best checkpoint (`krait models import --checkpoint checkpoint_best.pth`): the panel opens
+  // it by the manifest's checkpoint name.
+  fs::copy(kCase / "model", out / "model", fs::copy_options::recursive);
+  fs::rename(out / "model" / "fold_0" / "checkpoint_final.pth", out / "model" / "fold_0" / "checkpoint_best.pth");
+  models::importModel(out / "model", store.path(), {}, "t1-2d", "checkpoint_best.pth");
+  fs::remove_all(out / "model");
   qputenv("KRAIT_MODELS", QByteArray::fromStdString(store.path().string()));
   SegmentationPanel* panel = window_->segmentationPanel();
   panel->reloadModels();
@@ -62,6 +68,10 @@ TEST_F(StudioWindow, SegmentsWithAStoredModelAcceptsSavesAndReloadsTheOfficialMa
   ASSERT_EQ(models->count(), 1);
   EXPECT_TRUE(models->itemText(0).startsWith("t1-2d"));
   ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
+  // The official predictor wrote the reference mask without test-time mirroring.
+  auto* mirroring = panel->findChild<QCheckBox*>("mirroring");
+  EXPECT_TRUE(mirroring->isChecked());
+  mirroring->setChecked(false);
 
   QTest::mouseClick(panel->findChild<QPushButton*>("run"), Qt::LeftButton);
   EXPECT_TRUE(panel->running());

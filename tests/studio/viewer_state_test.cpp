@@ -1,7 +1,7 @@
 // The state the linked slice views share.
 #include <gtest/gtest.h>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "viewer_state.h"
 
 using namespace krait;

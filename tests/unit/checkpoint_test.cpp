@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include "krait/core/error.h"
-#include "krait/models/checkpoint.h"
+#include "krait/base/error.h"
+#include "krait/models/checkpoint/torch_save.h"
 #include "testdata.h"
 
 using namespace krait;

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "krait/core/error.h"
-#include "krait/core/geometry.h"
+#include "krait/base/error.h"
+#include "krait/base/geometry.h"
 
 using namespace krait;
 

@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-#include "krait/core/memory.h"
+#include "krait/pipeline/memory.h"
 
 namespace {
 

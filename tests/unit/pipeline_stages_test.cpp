@@ -6,11 +6,11 @@
 
 #include <fstream>
 
-#include "krait/core/error.h"
-#include "krait/core/nonzero_crop.h"
-#include "krait/core/normalization.h"
-#include "krait/core/resample.h"
-#include "krait/core/sliding_window.h"
+#include "krait/base/error.h"
+#include "krait/pipeline/nonzero_crop.h"
+#include "krait/pipeline/normalization.h"
+#include "krait/pipeline/resample.h"
+#include "krait/pipeline/sliding_window.h"
 #include "npy.h"
 
 namespace {

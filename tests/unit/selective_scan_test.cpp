@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "krait/models/selective_scan.h"
+#include "krait/models/ops/selective_scan.h"
 #include "scan_support.h"
 
 using namespace krait::models;

@@ -2,8 +2,8 @@
 
 #include <torch/types.h>
 
-#include "krait/core/threads.h"
-#include "krait/core/volume_tensor.h"
+#include "krait/pipeline/threads.h"
+#include "krait/pipeline/volume_tensor.h"
 
 using namespace krait;
 

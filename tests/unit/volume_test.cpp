@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <limits>
 
-#include "krait/core/error.h"
-#include "krait/core/volume.h"
+#include "krait/base/error.h"
+#include "krait/base/volume.h"
 
 using namespace krait;
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "krait/core/volume.h"
+#include "krait/base/volume.h"
 
 namespace krait::studio {
 

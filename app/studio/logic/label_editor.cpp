@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 #include "slice_image.h"
 
 namespace krait::studio {

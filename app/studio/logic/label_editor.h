@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "view_axes.h"
-#include "krait/core/volume.h"
+#include "krait/base/volume.h"
 
 namespace krait::studio {
 

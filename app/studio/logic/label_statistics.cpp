@@ -4,7 +4,7 @@
 #include <map>
 #include <type_traits>
 
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 
 namespace krait::studio {
 

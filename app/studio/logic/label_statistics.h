@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "krait/core/volume.h"
+#include "krait/base/volume.h"
 
 namespace krait::studio {
 

@@ -2,50 +2,51 @@
 
 #include <chrono>
 
-#include "krait/core/error.h"
-#include "krait/core/segmentation_pipeline.h"
-#include "krait/core/stopwatch.h"
-#include "krait/core/volume_tensor.h"
-#include "krait/models/segmentation_model.h"
-
-namespace fs = std::filesystem;
+#include "krait/base/error.h"
+#include "krait/base/stopwatch.h"
 
 namespace krait::studio {
+namespace {
 
-std::vector<models::LabelEntry> modelLabels(const fs::path& modelFolder) {
-  if (fs::exists(modelFolder / "manifest.json")) return models::readManifest(modelFolder).labels;
-  return models::datasetLabelEntries(models::readDatasetDescription(modelFolder / "dataset.json"));
+bool sameOptions(const SegmenterOptions& a, const SegmenterOptions& b) {
+  return a.device == b.device && a.precision == b.precision && a.step == b.step && a.mirroring == b.mirroring &&
+         a.tileBatch == b.tileBatch && a.folds == b.folds && a.checkpoint == b.checkpoint && a.modelStore == b.modelStore;
 }
 
-SegmentationOutcome segmentVolume(const SegmentationRequest& request, const ProgressReport& progress,
-                                  const std::atomic<bool>* cancelled) {
-  const auto start = std::chrono::steady_clock::now();
-  if (request.image.empty()) throw Error(ErrorKind::Usage, "no image to segment");
-  progress("loading the model", 0, 1);
-  const models::SegmentationModel model = models::loadSegmentationModel(request.model);
-  const auto channels = static_cast<int>(model.dataset.channelNames.size());
-  if (request.image.components() != channels)
-    throw Error(ErrorKind::Input, "the model " + request.model.filename().string() + " takes " + std::to_string(channels) +
-                                      " channel(s); the image has " + std::to_string(request.image.components()));
-  PipelineOptions options;
-  options.device = request.device;
-  options.cancelled = cancelled;
-  options.progress = [&progress](const PipelineProgress& p) { progress(p.stage, p.done, p.total); };
-  const Geometry& g = request.image.geometry();
-  const SegmentationResult result =
-      runSegmentation(toTensor(request.image).to(torch::kFloat), {g.spacing[2], g.spacing[1], g.spacing[0]}, model.plan,
-                      model.predictors(request.device, request.precision), options);
-  SegmentationOutcome outcome;
-  outcome.labels = fromTensor(result.labels, g);
-  outcome.entries = modelLabels(request.model);
-  outcome.modelName = request.model.filename().string();
-  outcome.seconds = secondsSince(start);
-  return outcome;
-}
+}  // namespace
 
 SegmentationJob::~SegmentationJob() {
   cancel();
   wait();
+}
+
+void SegmentationJob::report(const std::string& stage, int64_t done, int64_t total) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  status_.stage = stage, status_.done = done, status_.total = total;
+}
+
+SegmentationOutcome SegmentationJob::run(const SegmentationRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  if (request.image.empty()) throw Error(ErrorKind::Usage, "no image to segment");
+  if (!segmenter_ || openModel_ != request.model || !sameOptions(openOptions_, request.options)) {
+    report("loading the model", 0, 1);
+    segmenter_.reset();  // the old model's memory goes before the new one loads
+    segmenter_ = std::make_unique<Segmenter>(request.model, request.options);
+    openModel_ = request.model;
+    openOptions_ = request.options;
+  }
+  SegmentOptions options;
+  options.sources = {"the open image"};
+  options.progress = [this](const SegmentationProgress& p) {
+    report(p.stage, p.done, p.total);
+    return !cancelled_;
+  };
+  SegmentationOutcome outcome;
+  outcome.labels = segmenter_->segment({request.image}, options).labels;
+  outcome.entries = segmenter_->model().labels;
+  outcome.modelName = segmenter_->model().name;
+  outcome.seconds = secondsSince(start);
+  return outcome;
 }
 
 void SegmentationJob::start(SegmentationRequest request) {
@@ -58,14 +59,10 @@ void SegmentationJob::start(SegmentationRequest request) {
     outcome_.reset();
   }
   thread_ = std::thread([this, request = std::move(request)] {
-    const auto report = [this](const std::string& stage, int64_t done, int64_t total) {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      status_.stage = stage, status_.done = done, status_.total = total;
-    };
     std::optional<SegmentationOutcome> outcome;
     std::string error;
     try {
-      outcome = segmentVolume(request, report, &cancelled_);
+      outcome = run(request);
     } catch (const std::exception& e) {
       error = e.what();
     }

@@ -1,28 +1,25 @@
 #pragma once
-// A segmentation run off the GUI thread: loads the model, runs the same pipeline as `krait segment` on the
-// image in memory (no files), and hands back the label map on the image's grid. The window polls status()
-// for its progress bar; cancel() stops it between tiles. Qt-free, so tests and benchmarks drive it directly.
+// A segmentation run off the GUI thread: opens the model through the engine API (krait::Segmenter, the same
+// as `krait segment`), segments the image in memory (no files), and hands back the label map on the image's
+// grid. The window polls status() for its progress bar; cancel() stops it between tiles. The last model stays
+// open, so a second run with the same model and options does not load it again. Qt-free, so tests and
+// benchmarks drive it directly.
 #include <atomic>
-#include <functional>
-#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <torch/types.h>
-
-#include "krait/core/volume.h"
-#include "krait/models/model_store.h"
-#include "krait/models/precision.h"
+#include "krait/base/volume.h"
+#include "krait/engine/segmenter.h"
 
 namespace krait::studio {
 
 struct SegmentationRequest {
-  std::filesystem::path model;  // an nnU-Net model folder or a stored model's folder
-  torch::Device device = torch::kCPU;
-  models::Precision precision = models::Precision::Float32;
+  std::string model;  // a stored model's name or a model folder
+  SegmenterOptions options;
   Volume image;  // every channel the model takes, in its order
 };
 
@@ -40,15 +37,6 @@ struct SegmentationOutcome {
   double seconds = 0.0;
 };
 
-// The labels a model folder names: its manifest.json's (a stored model) or dataset.json's with the default
-// colours.
-std::vector<models::LabelEntry> modelLabels(const std::filesystem::path& modelFolder);
-
-// Runs `request` on the calling thread (what the job's thread does). Throws krait::Error.
-using ProgressReport = std::function<void(const std::string& stage, int64_t done, int64_t total)>;
-SegmentationOutcome segmentVolume(const SegmentationRequest& request, const ProgressReport& progress,
-                                  const std::atomic<bool>* cancelled);
-
 class SegmentationJob {
  public:
   SegmentationJob() = default;
@@ -65,11 +53,18 @@ class SegmentationJob {
   void wait();
 
  private:
+  SegmentationOutcome run(const SegmentationRequest& request);
+  void report(const std::string& stage, int64_t done, int64_t total);
+
   mutable std::mutex mutex_;
   std::thread thread_;
   std::atomic<bool> cancelled_{false};
   SegmentationStatus status_;
   std::optional<SegmentationOutcome> outcome_;
+  // The model of the last run and what it was opened with (used by the job's thread only).
+  std::unique_ptr<Segmenter> segmenter_;
+  std::string openModel_;
+  SegmenterOptions openOptions_;
 };
 
 }  // namespace krait::studio

@@ -8,7 +8,7 @@
 
 #include "label_statistics.h"
 #include "slice_image.h"
-#include "krait/models/model_store.h"
+#include "krait/models/nnunet/model_store.h"
 
 namespace krait::studio {
 

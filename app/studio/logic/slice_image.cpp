@@ -4,8 +4,8 @@
 #include <cmath>
 #include <string>
 
-#include "krait/core/error.h"
-#include "krait/models/model_store.h"
+#include "krait/base/error.h"
+#include "krait/base/label_palette.h"
 
 namespace krait::studio {
 
@@ -14,7 +14,7 @@ Rgb toRgb(const std::array<int, 3>& c) {
   return {channel(c[0]), channel(c[1]), channel(c[2])};
 }
 
-Rgb labelColour(int64_t label) { return toRgb(models::defaultLabelColour(label)); }
+Rgb labelColour(int64_t label) { return toRgb(defaultLabelColour(label)); }
 
 LabelStyle styleOf(const LabelStyles& styles, int64_t label) {
   const auto it = styles.find(label);

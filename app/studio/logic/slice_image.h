@@ -9,7 +9,7 @@
 
 #include "view_axes.h"
 #include "window_level.h"
-#include "krait/core/volume.h"
+#include "krait/base/volume.h"
 
 namespace krait::studio {
 
@@ -26,7 +26,7 @@ using LabelStyles = std::map<int64_t, LabelStyle>;
 
 // A manifest's colour (0..255 per channel, clamped).
 Rgb toRgb(const std::array<int, 3>& colour);
-// A fixed, distinguishable colour per label value: models::defaultLabelColour, as manifests have it.
+// A fixed, distinguishable colour per label value: defaultLabelColour, as manifests have it.
 Rgb labelColour(int64_t label);
 // How `label` is drawn: its entry in `styles`, else labelColour(label), visible.
 LabelStyle styleOf(const LabelStyles& styles, int64_t label);

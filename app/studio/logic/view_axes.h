@@ -5,7 +5,7 @@
 // shown as acquired and its letters say how it is tilted.
 #include <string>
 
-#include "krait/core/geometry.h"
+#include "krait/base/geometry.h"
 
 namespace krait::studio {
 

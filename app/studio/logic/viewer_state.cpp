@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "cursor_readout.h"
-#include "krait/core/error.h"
+#include "krait/base/error.h"
 
 namespace krait::studio {
 

@@ -10,7 +10,7 @@
 #include "label_editor.h"
 #include "segments.h"
 #include "slice_image.h"
-#include "krait/core/volume.h"
+#include "krait/base/volume.h"
 
 namespace krait::studio {
 

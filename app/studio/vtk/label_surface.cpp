@@ -16,8 +16,8 @@
 #include <cstring>
 #include <string>
 
-#include "krait/core/atomic_output.h"
-#include "krait/core/error.h"
+#include "krait/base/atomic_output.h"
+#include "krait/base/error.h"
 
 namespace krait::studio {
 namespace {

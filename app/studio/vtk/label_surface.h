@@ -10,7 +10,7 @@
 #include <vtkPolyData.h>
 #include <vtkSmartPointer.h>
 
-#include "krait/core/volume.h"
+#include "krait/base/volume.h"
 
 namespace krait::studio {
 

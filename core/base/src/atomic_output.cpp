@@ -1,0 +1,49 @@
+#include "krait/base/atomic_output.h"
+
+#include <unistd.h>
+
+#include <random>
+#include <vector>
+
+#include "krait/base/error.h"
+
+namespace fs = std::filesystem;
+
+namespace krait {
+
+AtomicOutput::AtomicOutput(const fs::path& target) : target_(fs::absolute(target)) {
+  const fs::path parent = target_.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec)) throw outputError(target.string(), "folder " + parent.string() + " does not exist");
+  if (fs::is_directory(target_, ec)) throw outputError(target.string(), "is a folder");
+  std::random_device rd;
+  for (int attempt = 0;; ++attempt) {
+    staging_dir_ = parent / (".krait-partial-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+    if (fs::create_directory(staging_dir_, ec)) break;
+    if (ec || attempt > 8) throw outputError(target.string(), "cannot write in " + parent.string() + ": " + ec.message());
+  }
+  staging_file_ = staging_dir_ / target_.filename();
+}
+
+AtomicOutput::~AtomicOutput() {
+  std::error_code ec;
+  fs::remove_all(staging_dir_, ec);
+}
+
+void AtomicOutput::commit() {
+  std::error_code ec;
+  if (!fs::exists(staging_file_, ec))
+    throw outputError(target_.string(), "the writer produced no file");
+  std::vector<fs::path> companions;
+  for (const auto& entry : fs::directory_iterator(staging_dir_))
+    if (entry.path() != staging_file_) companions.push_back(entry.path());
+  for (const auto& p : companions) {
+    fs::rename(p, target_.parent_path() / p.filename(), ec);
+    if (ec) throw outputError(target_.string(), "cannot move " + p.filename().string() + " into place: " + ec.message());
+  }
+  fs::rename(staging_file_, target_, ec);
+  if (ec) throw outputError(target_.string(), "cannot move the finished file into place: " + ec.message());
+  committed_ = true;
+}
+
+}  // namespace krait

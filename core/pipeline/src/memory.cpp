@@ -1,0 +1,103 @@
+#include "krait/pipeline/memory.h"
+
+#include <c10/core/Allocator.h>
+#include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
+#include <torch/version.h>
+
+#include <cstddef>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+namespace krait {
+
+namespace {
+
+// Large CPU tensors (network activations: megabytes to gigabytes) come from a cache of blocks that earlier
+// tensors gave back; everything smaller goes to LibTorch's allocator. Sizes are rounded up to 2 MiB so that a
+// tile's repeated shapes find their blocks again. Cached blocks beyond kMaxCached are returned, largest first.
+class CachingCpuAllocator final : public c10::Allocator {
+ public:
+  static CachingCpuAllocator& instance() {
+    static auto* const allocator = new CachingCpuAllocator;  // never destroyed: tensors may outlive statics
+    return *allocator;
+  }
+
+// LibTorch 2.3 made allocate() non-const and added copy_data().
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+  c10::DataPtr allocate(size_t bytes) override { return allocateBlock(bytes); }
+  void copy_data(void* dest, const void* src, std::size_t count) const override { std::memcpy(dest, src, count); }
+#else
+  c10::DataPtr allocate(size_t bytes) const override { return allocateBlock(bytes); }
+#endif
+
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
+
+ private:
+  static constexpr size_t kMinBytes = size_t{1} << 20, kRound = size_t{2} << 20, kMaxCached = size_t{4} << 30;
+
+  CachingCpuAllocator() : fallback_(c10::GetDefaultCPUAllocator()) {}
+
+  static void release(void* data) { instance().give(data); }
+
+  c10::DataPtr allocateBlock(size_t bytes) const {
+    if (bytes < kMinBytes) return fallback_->allocate(bytes);
+    void* data = const_cast<CachingCpuAllocator*>(this)->take((bytes + kRound - 1) / kRound * kRound);
+    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+  }
+
+  void* take(size_t bytes) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      // The smallest cached block that fits without wasting more than a quarter of it.
+      const auto it = cached_.lower_bound(bytes);
+      if (it != cached_.end() && it->first <= bytes + bytes / 4) {
+        void* data = it->second;
+        live_[data] = it->first;
+        cachedBytes_ -= it->first;
+        cached_.erase(it);
+        return data;
+      }
+    }
+    void* data = c10::alloc_cpu(bytes);
+    const std::lock_guard<std::mutex> lock(mutex_);
+    live_[data] = bytes;
+    return data;
+  }
+
+  void give(void* data) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = live_.find(data);
+    if (it == live_.end()) {  // a small block that raw_allocate (oneDNN) took from the fallback allocator
+      c10::free_cpu(data);
+      return;
+    }
+    const size_t bytes = it->second;
+    live_.erase(it);
+    cached_.emplace(bytes, data);
+    cachedBytes_ += bytes;
+    while (cachedBytes_ > kMaxCached) {
+      const auto largest = std::prev(cached_.end());
+      cachedBytes_ -= largest->first;
+      c10::free_cpu(largest->second);
+      cached_.erase(largest);
+    }
+  }
+
+  c10::Allocator* fallback_;
+  std::mutex mutex_;
+  std::unordered_map<void*, size_t> live_;
+  std::multimap<size_t, void*> cached_;
+  size_t cachedBytes_ = 0;
+};
+
+}  // namespace
+
+void keepFreedMemoryForReuse() {
+  static std::once_flag once;
+  std::call_once(once, [] { c10::SetCPUAllocator(&CachingCpuAllocator::instance(), /*priority=*/1); });
+}
+
+}  // namespace krait

@@ -1,0 +1,10 @@
+#pragma once
+#include "krait/models/ops/selective_scan.h"
+
+namespace krait::models {
+
+// selectiveScan for CUDA tensors (inputs checked by the caller). The output is (batch, channels, length) in
+// u's dtype with channels the fastest axis.
+torch::Tensor selectiveScanCuda(const SelectiveScanInputs& in);
+
+}  // namespace krait::models

@@ -1,0 +1,117 @@
+#include "krait/models/ops/layers.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+#ifdef KRAIT_WITH_CUDA
+#include "cuda/token_ops_tensors.h"
+#endif
+
+namespace krait::models {
+
+std::vector<int64_t> perAxis(const std::vector<int64_t>& values, int dims) {
+  if (values.size() == static_cast<size_t>(dims)) return values;
+  if (values.size() == 1) return std::vector<int64_t>(static_cast<size_t>(dims), values[0]);
+  throw std::invalid_argument("expected 1 or " + std::to_string(dims) + " per-axis values, got " +
+                              std::to_string(values.size()));
+}
+
+ConvImpl::ConvImpl(ConvOptions options) : options_(std::move(options)) {
+  auto& o = options_;
+  o.kernel = perAxis(o.kernel, o.dims);
+  o.stride = perAxis(o.stride, o.dims);
+  o.padding = perAxis(o.padding, o.dims);
+  std::vector<int64_t> shape = o.transposed ? std::vector<int64_t>{o.in, o.out / o.groups}
+                                            : std::vector<int64_t>{o.out, o.in / o.groups};
+  shape.insert(shape.end(), o.kernel.begin(), o.kernel.end());
+  weight_ = registerTensor(*this, "weight", shape);
+  if (o.bias) bias_ = registerTensor(*this, "bias", {o.out});
+}
+
+torch::Tensor ConvImpl::forward(const torch::Tensor& x, bool withBias) {
+  const auto& o = options_;
+  const torch::Tensor bias = withBias ? bias_ : torch::Tensor();
+  if (o.transposed) {
+    switch (o.dims) {
+      case 2: return torch::conv_transpose2d(x, weight_, bias, o.stride, o.padding, 0, o.groups);
+      case 3: return torch::conv_transpose3d(x, weight_, bias, o.stride, o.padding, 0, o.groups);
+      default: break;
+    }
+  } else {
+    switch (o.dims) {
+      case 1: return torch::conv1d(x, weight_, bias, o.stride, o.padding, 1, o.groups);
+      case 2: return torch::conv2d(x, weight_, bias, o.stride, o.padding, 1, o.groups);
+      case 3: return torch::conv3d(x, weight_, bias, o.stride, o.padding, 1, o.groups);
+      default: break;
+    }
+  }
+  throw std::invalid_argument("unsupported convolution dimensionality " + std::to_string(o.dims));
+}
+
+ConvOptions convSame(int dims, int64_t in, int64_t out, const std::vector<int64_t>& kernel,
+                     const std::vector<int64_t>& stride, bool bias) {
+  ConvOptions o;
+  o.dims = dims;
+  o.in = in;
+  o.out = out;
+  o.kernel = perAxis(kernel, dims);
+  o.stride = stride;
+  o.padding.clear();
+  for (const int64_t k : o.kernel) o.padding.push_back(k / 2);
+  o.bias = bias;
+  return o;
+}
+
+LinearImpl::LinearImpl(int64_t in, int64_t out, bool bias) {
+  weight_ = registerTensor(*this, "weight", {out, in});
+  if (bias) bias_ = registerTensor(*this, "bias", {out});
+}
+
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight_, bias_); }
+
+LayerNormImpl::LayerNormImpl(int64_t channels) : channels_(channels) {
+  weight_ = registerTensor(*this, "weight", {channels});
+  bias_ = registerTensor(*this, "bias", {channels});
+}
+
+torch::Tensor LayerNormImpl::normalize(const torch::Tensor& x, torch::ScalarType out) {
+#ifdef KRAIT_WITH_CUDA
+  if (torch::Tensor y = layerNormCuda(x, weight_, bias_, 1e-5, out); y.defined()) return y;
+#endif
+  if (x.scalar_type() == torch::kFloat32 && weight_.scalar_type() == torch::kFloat32)
+    return torch::layer_norm(x, {channels_}, weight_, bias_, 1e-5).to(out);
+  // Reduced precision: in fp32, as autocast runs layer_norm (and LibTorch 1.13's CPU kernel needs it).
+  return torch::layer_norm(x.to(torch::kFloat32), {channels_}, weight_.to(torch::kFloat32), bias_.to(torch::kFloat32), 1e-5)
+      .to(out);
+}
+
+GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, bool affine) : groups_(groups) {
+  if (channels % groups != 0)
+    throw std::invalid_argument("GroupNorm: " + std::to_string(channels) + " channels do not split into " +
+                                std::to_string(groups) + " groups");
+  if (affine) {
+    weight_ = registerTensor(*this, "weight", {channels});
+    bias_ = registerTensor(*this, "bias", {channels});
+  }
+}
+
+torch::Tensor GroupNormImpl::forward(const torch::Tensor& x, double slope) {
+  torch::Tensor out = torch::empty_like(x, torch::MemoryFormat::Contiguous);
+  normalizeGroups(x, out, groups_, weight_, bias_, slope);
+  return out;
+}
+
+void GroupNormImpl::normalizeInPlace(const torch::Tensor& x, double slope, const torch::Tensor& residual,
+                                     const torch::Tensor& residualBias) {
+  if (!residualBias.defined()) return normalizeGroups(x, x, groups_, weight_, bias_, slope, residual);
+  const torch::Tensor added = residualBias.to(x.device(), torch::kFloat);
+  normalizeGroups(x, x, groups_, weight_, bias_.defined() ? bias_.to(torch::kFloat) + added : added, slope, residual);
+}
+
+torch::Tensor registerTensor(torch::nn::Module& module, const std::string& name, std::vector<int64_t> shape) {
+  // Values come from the checkpoint; zeros keep an unloaded network deterministic.
+  return module.register_parameter(name, torch::zeros(shape), /*requires_grad=*/false);
+}
+
+}  // namespace krait::models
