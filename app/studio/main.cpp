@@ -7,7 +7,7 @@
 
 #include <iostream>
 
-#include "krait/engine/engine.h"
+#include "front_end.h"
 #include "main_window.h"
 #include "vtk/vtk_widget.h"
 
@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
     }
   }
   // Every core, the CPU memory cache and the plugins: the engine set-up the CLI does too.
-  krait::initEngine();
+  krait::app::startEngine();
+  for (const std::string& line : krait::app::skippedPlugins()) std::cerr << "krait-studio: plugin skipped: " << line << "\n";
   krait::studio::MainWindow window;
   window.show();
   const bool quiet = !screenshot.isEmpty();

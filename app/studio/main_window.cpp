@@ -27,6 +27,7 @@
 #include "krait/io/dicom.h"
 #include "krait/io/volume_io.h"
 #include "recent_files.h"
+#include "plugin_docks.h"
 #include "segment_table.h"
 #include "segmentation_panel.h"
 #include "series_picker.h"
@@ -87,6 +88,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     refresh();
     surfaceTimer_->start();
   });
+
+  pluginDocks_ = new PluginDocks(this);
+  if (!pluginDocks_->errors().isEmpty()) statusBar()->showMessage("Plugin panels left out: " + pluginDocks_->errors().trimmed());
 
   surfaceTimer_ = new QTimer(this);
   surfaceTimer_->setSingleShot(true);
@@ -230,6 +234,7 @@ QString MainWindow::openPath(const QString& path, bool quiet) {
   const std::filesystem::path file = path.toStdString();
   if (!confirmDiscardingEdits()) return {};
   try {
+    if (pluginDocks_->open(file)) return {};
     if (!std::filesystem::is_directory(file)) {
       showImage(io::readVolume(file), path);
       return {};

@@ -23,6 +23,7 @@ class QTimer;
 
 namespace krait::studio {
 
+class PluginDocks;
 class SegmentTable;
 class SegmentationPanel;
 class SliceView;
@@ -58,6 +59,7 @@ class MainWindow : public QMainWindow {
   ThreeDView* threeDView() const { return threeD_; }
   SegmentationPanel* segmentationPanel() const { return panel_; }
   SegmentTable* segmentTable() const { return table_; }
+  PluginDocks* pluginDocks() const { return pluginDocks_; }
   QString statusText() const;
   QStringList recentFiles() const;
   QString labelsPath() const { return labelsPath_; }
@@ -87,6 +89,7 @@ class MainWindow : public QMainWindow {
   ThreeDView* threeD_ = nullptr;
   SegmentationPanel* panel_ = nullptr;
   SegmentTable* table_ = nullptr;
+  PluginDocks* pluginDocks_ = nullptr;
   QLabel* readout_ = nullptr;
   QComboBox* presets_ = nullptr;
   QSpinBox *brushSize_ = nullptr, *brushLabel_ = nullptr;

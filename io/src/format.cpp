@@ -46,12 +46,14 @@ const char* formatName(FileFormat f) {
     case FileFormat::Nrrd: return "NRRD";
     case FileFormat::MetaImage: return "MetaImage";
     case FileFormat::Dicom: return "DICOM";
+    case FileFormat::Registered: return "registered reader";
     case FileFormat::Unknown: break;
   }
   return "unknown";
 }
 
 FileFormat detectFormat(const fs::path& path) {
+  if (!registeredReaderFor(path).empty()) return FileFormat::Registered;
   std::error_code ec;
   if (fs::is_directory(path, ec)) return FileFormat::Dicom;
   const FileFormat byName = formatFromName(path);
@@ -61,7 +63,7 @@ FileFormat detectFormat(const fs::path& path) {
 
 FileFormat outputFormat(const fs::path& path) {
   const FileFormat f = formatFromName(path);
-  if (f == FileFormat::Unknown || f == FileFormat::Dicom)
+  if (f != FileFormat::Nifti && f != FileFormat::Nrrd && f != FileFormat::MetaImage)
     throw Error(ErrorKind::Usage, path.string() +
                                       ": cannot tell the output format; use .nii, .nii.gz, .nrrd, .nhdr, .mha or .mhd");
   return f;

@@ -1,6 +1,7 @@
 #include "krait/io/volume_io.h"
 
 #include "itk_volume_io.h"
+#include "volume_readers.h"
 #include "metaimage_check.h"
 #include "nifti_header.h"
 #include "krait/base/atomic_output.h"
@@ -14,6 +15,7 @@ Volume readVolume(const fs::path& path, const ReadOptions& options, std::vector<
   std::error_code ec;
   if (!fs::exists(path, ec)) throw inputError(path.string(), "no such file or folder");
   const FileFormat format = detectFormat(path);
+  if (format == FileFormat::Registered) return readRegistered(path);
   if (format == FileFormat::Nifti || format == FileFormat::Nrrd || format == FileFormat::MetaImage) {
     if (fs::is_directory(path, ec)) throw inputError(path.string(), "is a folder, not an image file");
     if (format == FileFormat::Nifti) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "krait/base/error.h"
+#include "krait/models/nnunet/nnunet_checkpoint.h"
 #include "krait/models/networks/load_weights.h"
 #include "krait/models/nnunet/trainers.h"
 #include "network_support.h"

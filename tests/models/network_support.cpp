@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "krait/models/nnunet/nnunet_checkpoint.h"
 #include "krait/models/checkpoint/torch_save.h"
 #include "krait/models/networks/lightm_unet.h"
 #include "krait/models/networks/load_weights.h"

@@ -51,4 +51,24 @@ torch::Tensor readNpy(const std::filesystem::path& path) {
   return t;
 }
 
+void writeNpy(const torch::Tensor& tensor, const std::filesystem::path& path) {
+  const torch::Tensor t = tensor.contiguous().cpu();
+  const char* descr = t.scalar_type() == torch::kFloat32 ? "<f4"
+                      : t.scalar_type() == torch::kInt16 ? "<i2"
+                      : t.scalar_type() == torch::kUInt8 ? "|u1"
+                                                          : throw std::runtime_error("writeNpy: unsupported dtype");
+  std::string shape;
+  for (int64_t d : t.sizes()) shape += std::to_string(d) + ", ";
+  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::ofstream out(path, std::ios::binary);
+  const auto length = static_cast<uint16_t>(header.size());
+  out.write("\x93NUMPY\x01\x00", 8);
+  out.put(static_cast<char>(length & 0xff)).put(static_cast<char>(length >> 8));
+  out << header;
+  out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
+  if (!out) throw std::runtime_error(path.string() + ": cannot write");
+}
+
 }  // namespace krait::test

@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "krait/base/error.h"
+#include "krait/models/nnunet/nnunet_checkpoint.h"
+#include "krait/models/checkpoint/safetensors.h"
 #include "krait/models/checkpoint/torch_save.h"
 #include "testdata.h"
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "krait/engine/plugins.h"
 #include "krait/engine/version.h"
 #include "krait/pipeline/memory.h"
 #include "krait/pipeline/threads.h"
@@ -22,6 +23,7 @@ EngineInfo initEngine(const EngineOptions& options) {
   static std::once_flag once;
   std::call_once(once, [&] {
     if (options.reuseFreedMemory) keepFreedMemoryForReuse();
+    if (options.loadPlugins) loadPlugins(pluginFolders());
   });
   configureThreads(options.threads);
   initialised = true;

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "krait/base/error.h"
-#include "krait/models/checkpoint/torch_save.h"
+#include "krait/models/checkpoint/safetensors.h"
 
 namespace fs = std::filesystem;
 

@@ -3,8 +3,17 @@
 #include <stdexcept>
 
 #include "krait/base/size_text.h"
+#include "krait/models/networks/load_weights.h"
+#include "krait/models/networks/precision.h"
 
 namespace krait::models {
+
+void Network::loadStateDict(const StateDict& weights, const std::string& source) { loadWeights(*this, weights, source); }
+
+void Network::prepare(const torch::Device& device, torch::ScalarType type) {
+  to(device);
+  convertNetwork(*this, type);
+}
 
 void Network::checkTileShape(const std::vector<int64_t>& spatial) const {
   if (spatial.size() != static_cast<size_t>(info_.dims))

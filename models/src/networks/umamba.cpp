@@ -5,6 +5,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "krait/base/error.h"
 #include "krait/models/networks/mamba.h"
 
 namespace krait::models {
@@ -145,6 +146,16 @@ TORCH_MODULE(UpsampleLayer);
 // Lists whose entries may be nn.Identity (no keys) keep the Python indices as child names.
 std::shared_ptr<torch::nn::Module> moduleList() { return std::make_shared<torch::nn::Module>(); }
 
+// Refuses, naming `source`, checkpoints of U-Mamba's first code release (before 2024-03-27), whose keys
+// (decoder.transpconvs.*, a top-level mamba.*) fit no current class.
+void refuseLegacyLayout(const StateDict& weights, const std::string& source) {
+  for (const auto& [key, tensor] : weights)
+    if (key.rfind("decoder.transpconvs.", 0) == 0 || key.rfind("mamba.", 0) == 0)
+      throw inputError(source, "U-Mamba checkpoint in the layout of its first release (key '" + key +
+                                   "'): the networks were rewritten on 2024-03-27 and such weights fit no current "
+                                   "U-Mamba class; retrain with the current U-Mamba code");
+}
+
 class UMamba : public Network {
  public:
   explicit UMamba(UMambaOptions o) : o_(std::move(o)) {
@@ -213,6 +224,11 @@ class UMamba : public Network {
       low = decoderStages_[i]->forward(upsamples_[i]->forward(low, concatenatesSkip(i) ? skips[n - 2 - i] : torch::Tensor()));
     }
     return segLayers_.back()->forward(low);
+  }
+
+  void loadStateDict(const StateDict& weights, const std::string& source) override {
+    refuseLegacyLayout(weights, source);
+    Network::loadStateDict(weights, source);
   }
 
   std::vector<KeyAlias> keyAliases() const override {

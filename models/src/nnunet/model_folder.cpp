@@ -7,7 +7,7 @@
 #include <torch/torch.h>
 
 #include "krait/base/error.h"
-#include "krait/models/nnunet/trainers.h"
+#include "krait/models/nnunet/network_registry.h"
 
 #ifdef KRAIT_WITH_CUDA
 #include "krait/models/networks/graphed_forward.h"
@@ -75,11 +75,10 @@ std::vector<TilePredictor> SegmentationModel::predictors(const torch::Device& de
   const torch::ScalarType type = scalarType(precision);
   std::vector<TilePredictor> out;
   for (const ModelFold& fold : folds) {
-    fold.network->to(device);
-    convertNetwork(*fold.network, precision);
+    fold.network->prepare(device, type);
     std::shared_ptr<Network> net = fold.network;
 #ifdef KRAIT_WITH_CUDA
-    if (device.is_cuda()) {
+    if (device.is_cuda() && net->graphable()) {
       // cuDNN's reduced-precision convolutions run channels-last (docs/benchmarks.md has the measurements).
       if (precision != Precision::Float32) useChannelsLast(*net);
       auto graphed = std::make_shared<GraphedForward>(net);

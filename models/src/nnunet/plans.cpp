@@ -58,6 +58,12 @@ ConfigurationPlan readConfigurationPlan(const fs::path& plansJson, const std::st
   return plan;
 }
 
+std::string resolvedConfigurationJson(const fs::path& plansJson, const std::string& configuration) {
+  const json plans = readJson(plansJson);
+  if (!plans.contains("configurations")) throw inputError(plansJson.string(), "no 'configurations': not an nnU-Net plans file");
+  return resolveConfiguration(plans.at("configurations"), configuration, plansJson).dump();
+}
+
 DatasetDescription readDatasetDescription(const fs::path& datasetJson) {
   const nlohmann::ordered_json d = readJson<nlohmann::ordered_json>(datasetJson);
   DatasetDescription out;

@@ -2,6 +2,7 @@
 // Reading and writing volumes: NIfTI (.nii, .nii.gz), NRRD (.nrrd, .nhdr), MetaImage (.mha, .mhd) through
 // ITK, and DICOM files or folders through DCMTK (dicom.h). Everything arrives in LPS (docs/geometry.md).
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,10 +11,22 @@
 
 namespace krait::io {
 
-enum class FileFormat { Nifti, Nrrd, MetaImage, Dicom, Unknown };
+enum class FileFormat { Nifti, Nrrd, MetaImage, Dicom, Registered, Unknown };
+
+// A reader of some other volume format, registered by a front end (a plugin's reader: krait/engine/plugins.h).
+// detectFormat and readVolume give a file to the first registered reader that takes it, before Krait's own.
+struct VolumeReader {
+  std::string name;                                         // "npy (plugin test-kinds)"
+  std::function<bool(const std::filesystem::path&)> takes;  // by name and, where it can tell, content
+  std::function<Volume(const std::filesystem::path&)> read;  // throws Error(Input) naming the file
+};
+void registerVolumeReader(VolumeReader reader);
+// The name of the registered reader that takes `path`, or "" when none does.
+std::string registeredReaderFor(const std::filesystem::path& path);
 
 const char* formatName(FileFormat f);
-// By extension first; a file with another name is DICOM if DCMTK recognises it (preamble or not).
+// A registered reader that takes the file first; then by extension; a file with another name is DICOM if DCMTK
+// recognises it (preamble or not).
 FileFormat detectFormat(const std::filesystem::path& path);
 // Format chosen for writing, from the extension only; throws Error(Usage) for anything else.
 FileFormat outputFormat(const std::filesystem::path& path);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "krait/models/checkpoint/torch_save.h"
+
 namespace krait::models {
 
 // A state_dict key that holds the same tensor as another key (PyTorch does not de-duplicate modules that
@@ -28,6 +30,15 @@ class Network : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
   virtual std::vector<KeyAlias> keyAliases() const { return {}; }
+  // Loads an official state_dict, strictly (load_weights.h); throws Error(Input) naming `source`. Networks
+  // that are not LibTorch modules (a plugin's) or refuse layouts of their own override it.
+  virtual void loadStateDict(const StateDict& weights, const std::string& source);
+  // Moves the network to `device` with its floating-point parameters in `type` (precision.h's policy: the
+  // Mamba layers and the norms' affine parameters stay fp32), ready for inference.
+  virtual void prepare(const torch::Device& device, torch::ScalarType type);
+  // Whether a CUDA graph may replay its forward (graphed_forward.h): true for Krait's own networks, whose
+  // forwards neither synchronise with the host nor allocate outside LibTorch's allocator.
+  virtual bool graphable() const { return true; }
   const NetworkInfo& info() const { return info_; }
   // Throws std::invalid_argument naming the rule when a tile of this shape (without batch and channels)
   // cannot run through the network.

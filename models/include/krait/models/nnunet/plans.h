@@ -47,6 +47,8 @@ std::vector<MaskLabel> maskLabels(const DatasetDescription& dataset);
 // Throw Error(Input) naming the file for unreadable JSON, an unknown configuration or missing fields.
 ConfigurationPlan readConfigurationPlan(const std::filesystem::path& plansJson, const std::string& configuration);
 DatasetDescription readDatasetDescription(const std::filesystem::path& datasetJson);
+// The configuration object of plans.json with inherits_from resolved, as JSON text (what plugins' networks get).
+std::string resolvedConfigurationJson(const std::filesystem::path& plansJson, const std::string& configuration);
 
 // What the pipeline needs from plans.json and dataset.json for one configuration (mirror axes left empty:
 // they come from the checkpoint). Throws Error(Input) naming the file and field.
