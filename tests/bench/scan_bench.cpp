@@ -80,7 +80,7 @@ SelectiveScanInputs inputs(const Shape& s) {
   in.deltaBias = torch::rand({s.channels}) * -4.0 - 2.0;
   in.deltaSoftplus = true;
   if (s.layerStrides) {
-    // models/src/mamba.cpp: delta = (B, L, D) projection transposed; z = second half of in_proj's (B, L, 2D)
+    // models/src/networks/mamba.cpp: delta = (B, L, D) projection transposed; z = second half of in_proj's (B, L, 2D)
     // output, transposed; B and C = slices of x_proj's (B, L, R + 2N) output, transposed (R = dt_rank).
     const int64_t rank = (s.channels / 2 + 15) / 16;
     in.delta = in.delta.transpose(1, 2).contiguous().transpose(1, 2);

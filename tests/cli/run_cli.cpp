@@ -25,7 +25,11 @@ std::string slurp(const std::filesystem::path& p) {
 }  // namespace
 
 CliResult runKrait(const std::vector<std::string>& args, double interruptAfterSeconds) {
-  const char* exe = KRAIT_CLI_PATH;
+  return runProgram(KRAIT_CLI_PATH, args, interruptAfterSeconds);
+}
+
+CliResult runProgram(const std::string& executable, const std::vector<std::string>& args, double interruptAfterSeconds) {
+  const char* exe = executable.c_str();
   TempDir dir;
   const auto out = dir / "stdout", err = dir / "stderr";
   const pid_t pid = fork();

@@ -13,5 +13,7 @@ struct CliResult {
 
 // interruptAfterSeconds >= 0: sends SIGINT (Ctrl-C) after that long.
 CliResult runKrait(const std::vector<std::string>& args, double interruptAfterSeconds = -1.0);
+// The same for another executable (an installed `krait`).
+CliResult runProgram(const std::string& executable, const std::vector<std::string>& args, double interruptAfterSeconds = -1.0);
 
 }  // namespace krait::test

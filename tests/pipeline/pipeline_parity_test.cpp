@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "cranium_ct.h"
-#include "krait/pipeline/volume_tensor.h"
 #include "krait/io/volume_io.h"
+#include "mask_parity.h"
 #include "run_cli.h"
 #include "testdata.h"
 
@@ -39,23 +39,8 @@ void expectParity(const std::string& name, const fs::path& input, std::vector<st
   EXPECT_EQ(report.at("grid").at("network"), c.at("preprocessed_shape"));
   EXPECT_EQ(report.at("grid").at("cropped"), c.at("shape_after_cropping_and_before_resampling"));
 
-  const krait::Volume ours = krait::io::readVolume(tmp / "mask.nii.gz");
-  const krait::Volume theirs = krait::io::readVolume(kFixtures / name / "expected.nii.gz");
-  EXPECT_TRUE(ours.geometry().sameAs(theirs.geometry(), 1e-5));
-  const torch::Tensor a = krait::toTensor(ours).to(torch::kInt32), b = krait::toTensor(theirs).to(torch::kInt32);
-  ASSERT_EQ(a.sizes(), b.sizes());
-  const double agreement = (a == b).to(torch::kDouble).mean().item<double>();
-  std::cout << name << ": " << agreement * 100.0 << " % of voxels agree";
-  for (const auto& [label, count] : c.at("label_voxel_counts").items()) {
-    const int l = std::stoi(label);
-    if (l == 0) continue;
-    const double inter = ((a == l) & (b == l)).sum().item<double>();
-    const double dice = 2.0 * inter / ((a == l).sum().item<double>() + (b == l).sum().item<double>());
-    std::cout << ", Dice(" << l << ") " << dice;
-    EXPECT_GT(dice, 0.99) << "label " << l;
-  }
-  std::cout << "\n";
-  EXPECT_GE(agreement, 0.999);
+  krait::test::expectMaskParity(krait::io::readVolume(tmp / "mask.nii.gz"),
+                                krait::io::readVolume(kFixtures / name / "expected.nii.gz"), c.at("label_voxel_counts"), name);
 }
 
 TEST(PipelineParity, TwoDimensionalConfigurationOnAVolume) {

@@ -91,7 +91,8 @@ TEST(SlidingWindow, StepsMatchNnunet) {
 }
 
 TEST(SlidingWindow, ConstantNetworkGivesConstantLogitsOnPaddedImage) {
-  // Smaller than the patch along Y: nnU-Net pads, predicts, and crops back.
+  // Smaller than the patch along Y: nnU-Net pads, predicts, and crops back. Powers of two times the float16
+  // weights are exact in the float16 accumulators, so the logits are the constants exactly, corners included.
   const torch::Tensor data = torch::rand({1, 20, 9, 30});
   krait::SlidingWindowOptions o;
   o.patchSize = {16, 16, 16};
@@ -102,25 +103,27 @@ TEST(SlidingWindow, ConstantNetworkGivesConstantLogitsOnPaddedImage) {
       [&](const torch::Tensor& x) {
         ++calls;
         EXPECT_EQ(x.sizes(), (std::vector<int64_t>{1, 1, 16, 16, 16}));
-        return torch::stack({torch::full_like(x[0][0], 1.5), torch::full_like(x[0][0], -2.0)}).unsqueeze(0);
+        return torch::stack({torch::full_like(x[0][0], 1.0), torch::full_like(x[0][0], -2.0)}).unsqueeze(0);
       },
       o);
   EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{2, 20, 9, 30}));
-  EXPECT_LT((logits[0] - 1.5).abs().max().item<double>(), 1e-5);
-  EXPECT_LT((logits[1] + 2.0).abs().max().item<double>(), 1e-5);
+  EXPECT_TRUE(logits[0].eq(1.0).all().item<bool>());
+  EXPECT_TRUE(logits[1].eq(-2.0).all().item<bool>());
   EXPECT_EQ(calls, 2 * 1 * 3 * 8);  // tiles (2, 1, 3) x 8 mirrorings
 }
 
 TEST(SlidingWindow, MirroringUndoesTheFlip) {
   // A network that returns its input flipped along X: with mirroring over X the average of
-  // flip(x) and flip(flip(flip(x))) is flip(x) again, so the result must equal the flipped input.
+  // flip(x) and flip(flip(flip(x))) is flip(x) again, so the result must equal the flipped input (to float16
+  // rounding: a few per cent where the tile's corners weigh in float16 subnormals; a wrong flip is off by ~0.5).
   const torch::Tensor data = torch::rand({1, 1, 12, 12});
   krait::SlidingWindowOptions o;
   o.patchSize = {12, 12};
   o.mirrorAxes = {1};
   const torch::Tensor logits = krait::predictSlidingWindow(
       data, 1, [](const torch::Tensor& x) { return torch::flip(x, {3}); }, o);
-  EXPECT_LT((logits - torch::flip(data, {3})).abs().max().item<double>(), 1e-6);
+  EXPECT_LT((logits - torch::flip(data, {3})).abs().max().item<double>(), 0.02);
+  EXPECT_LT((logits - torch::flip(data, {3})).abs().mean().item<double>(), 1e-3);
 }
 
 TEST(SlidingWindow, MirroringWorksWithInferenceTensorsFromTheNetwork) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -87,28 +88,6 @@ bool copyKind(const Kind* from, Kind& to, KraitError* error) {
   return true;
 }
 
-bool named(const char* name, const char* what, KraitError* error) {
-  if (name && *name) return true;
-  setError(error, std::string(what) + " has no name");
-  return false;
-}
-
-template <typename Kind, typename Same>
-bool taken(const std::vector<Registered<Kind>>& loaded, const std::vector<Kind>& pending, Same same, const std::string& what,
-           KraitError* error) {
-  for (const auto& r : loaded)
-    if (same(r.kind)) {
-      setError(error, what + " is already provided by plugin " + r.plugin);
-      return true;
-    }
-  for (const auto& k : pending)
-    if (same(k)) {
-      setError(error, what + " is registered twice");
-      return true;
-    }
-  return false;
-}
-
 Loading& loadingOf(void* context) { return *static_cast<Loading*>(context); }
 
 KraitStatus refuseClosed(KraitError* error) {
@@ -123,103 +102,89 @@ void hostLog(void* context, KraitLogLevel level, const char* message) {
             << names[std::clamp(static_cast<int>(level), 0, 3)] << "): " << (message ? message : "") << "\n";
 }
 
-KraitStatus registerNetwork(void* context, const KraitNetworkKind* kind, KraitError* error) {
+// What every registration does: copy the kind, check it is complete and its name free (among loaded plugins
+// and this one's earlier registrations), and keep it until the plugin's set-up succeeds. `problem` says what is
+// wrong with a kind of this type ("" when nothing).
+template <typename Kind>
+KraitStatus registerKind(void* context, const Kind* given, KraitError* error, const char* what, const char* Kind::*key,
+                         std::vector<Kind> Loading::*pending, std::vector<Registered<Kind>> PluginRegistries::*loaded,
+                         const std::function<std::string(const Kind&)>& problem) {
   Loading& l = loadingOf(context);
   if (!l.open) return refuseClosed(error);
-  KraitNetworkKind k;
-  if (!copyKind(kind, k, error) || !named(k.trainer, "a network", error)) return KRAIT_ERROR_INPUT;
-  if (!k.create || !k.load_weights || !k.to || !k.forward || !k.destroy) {
-    setError(error, std::string("network ") + k.trainer + " lacks one of create, load_weights, to, forward, destroy");
+  Kind k;
+  if (!copyKind(given, k, error)) return KRAIT_ERROR_INPUT;
+  if (!(k.*key) || !*(k.*key)) {
+    setError(error, std::string("a ") + what + " has no name");
+    return KRAIT_ERROR_INPUT;
+  }
+  const std::string name = k.*key;
+  if (const std::string wrong = problem(k); !wrong.empty()) {
+    setError(error, std::string(what) + " " + name + " " + wrong);
     return KRAIT_ERROR_INPUT;
   }
   PluginRegistries& r = pluginRegistries();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  for (const models::TrainerEntry& e : models::registeredTrainers())
-    if (e.trainer == k.trainer) {
-      setError(error, "trainer " + e.trainer + " is already provided by " + e.provider);
+  const auto same = [&](const Kind& o) { return name == o.*key; };
+  for (const auto& o : r.*loaded)
+    if (same(o.kind)) {
+      setError(error, std::string(what) + " " + name + " is already provided by plugin " + o.plugin);
       return KRAIT_ERROR_INPUT;
     }
-  const std::string trainer = k.trainer;
-  if (taken(r.networks, l.networks, [&](const KraitNetworkKind& o) { return trainer == o.trainer; }, "trainer " + trainer, error))
+  if (std::any_of((l.*pending).begin(), (l.*pending).end(), same)) {
+    setError(error, std::string(what) + " " + name + " is registered twice");
     return KRAIT_ERROR_INPUT;
-  l.networks.push_back(k);
+  }
+  (l.*pending).push_back(k);
   return KRAIT_OK;
+}
+
+KraitStatus registerNetwork(void* context, const KraitNetworkKind* kind, KraitError* error) {
+  return registerKind<KraitNetworkKind>(
+      context, kind, error, "trainer", &KraitNetworkKind::trainer, &Loading::networks, &PluginRegistries::networks,
+      [](const KraitNetworkKind& k) -> std::string {
+        if (!k.create || !k.load_weights || !k.to || !k.forward || !k.destroy)
+          return "lacks one of create, load_weights, to, forward, destroy";
+        for (const models::TrainerEntry& e : models::registeredTrainers())
+          if (e.trainer == k.trainer) return "is already provided by " + e.provider;
+        return "";
+      });
 }
 
 KraitStatus registerClassifier(void* context, const KraitClassifierKind* kind, KraitError* error) {
-  Loading& l = loadingOf(context);
-  if (!l.open) return refuseClosed(error);
-  KraitClassifierKind k;
-  if (!copyKind(kind, k, error) || !named(k.id, "a classifier", error)) return KRAIT_ERROR_INPUT;
-  if (!k.open || !k.classify || !k.close || dataKindOf(k.data_kind) == DataKind::None) {
-    setError(error, std::string("classifier ") + k.id + " lacks open, classify or close, or a data kind");
-    return KRAIT_ERROR_INPUT;
-  }
-  PluginRegistries& r = pluginRegistries();
-  const std::lock_guard<std::mutex> lock(r.mutex);
-  const std::string id = k.id;
-  if (taken(r.classifiers, l.classifiers, [&](const KraitClassifierKind& o) { return id == o.id; }, "classifier " + id, error))
-    return KRAIT_ERROR_INPUT;
-  l.classifiers.push_back(k);
-  return KRAIT_OK;
+  return registerKind<KraitClassifierKind>(
+      context, kind, error, "classifier", &KraitClassifierKind::id, &Loading::classifiers, &PluginRegistries::classifiers,
+      [](const KraitClassifierKind& k) -> std::string {
+        return !k.open || !k.classify || !k.close || dataKindOf(k.data_kind) == DataKind::None
+                   ? "lacks open, classify or close, or a data kind"
+                   : "";
+      });
 }
 
 KraitStatus registerReader(void* context, const KraitReaderKind* kind, KraitError* error) {
-  Loading& l = loadingOf(context);
-  if (!l.open) return refuseClosed(error);
-  KraitReaderKind k;
-  if (!copyKind(kind, k, error) || !named(k.id, "a reader", error)) return KRAIT_ERROR_INPUT;
-  if (!k.can_read || !k.read || !k.release || dataKindOf(k.data_kind) == DataKind::None) {
-    setError(error, std::string("reader ") + k.id + " lacks can_read, read or release, or a data kind");
-    return KRAIT_ERROR_INPUT;
-  }
-  PluginRegistries& r = pluginRegistries();
-  const std::lock_guard<std::mutex> lock(r.mutex);
-  const std::string id = k.id;
-  if (taken(r.readers, l.readers, [&](const KraitReaderKind& o) { return id == o.id; }, "reader " + id, error))
-    return KRAIT_ERROR_INPUT;
-  l.readers.push_back(k);
-  return KRAIT_OK;
+  return registerKind<KraitReaderKind>(
+      context, kind, error, "reader", &KraitReaderKind::id, &Loading::readers, &PluginRegistries::readers,
+      [](const KraitReaderKind& k) -> std::string {
+        return !k.can_read || !k.read || !k.release || dataKindOf(k.data_kind) == DataKind::None
+                   ? "lacks can_read, read or release, or a data kind"
+                   : "";
+      });
 }
 
 KraitStatus registerCommand(void* context, const KraitCommand* command, KraitError* error) {
-  Loading& l = loadingOf(context);
-  if (!l.open) return refuseClosed(error);
-  KraitCommand k;
-  if (!copyKind(command, k, error) || !named(k.name, "a command", error)) return KRAIT_ERROR_INPUT;
-  if (!k.run) {
-    setError(error, std::string("command ") + k.name + " has no run");
-    return KRAIT_ERROR_INPUT;
-  }
-  const std::string name = k.name;
-  if (name[0] == '-') {
-    setError(error, "command names may not start with '-'");
-    return KRAIT_ERROR_INPUT;
-  }
-  PluginRegistries& r = pluginRegistries();
-  const std::lock_guard<std::mutex> lock(r.mutex);
-  if (taken(r.commands, l.commands, [&](const KraitCommand& o) { return name == o.name; }, "command " + name, error))
-    return KRAIT_ERROR_INPUT;
-  l.commands.push_back(k);
-  return KRAIT_OK;
+  return registerKind<KraitCommand>(context, command, error, "command", &KraitCommand::name, &Loading::commands,
+                                    &PluginRegistries::commands, [](const KraitCommand& k) -> std::string {
+                                      if (!k.run) return "has no run";
+                                      return k.name[0] == '-' ? "may not start with '-'" : "";
+                                    });
 }
 
 KraitStatus registerPanel(void* context, const KraitPanelKind* panel, KraitError* error) {
-  Loading& l = loadingOf(context);
-  if (!l.open) return refuseClosed(error);
-  KraitPanelKind k;
-  if (!copyKind(panel, k, error) || !named(k.id, "a panel", error)) return KRAIT_ERROR_INPUT;
-  if (!k.create || (k.data_kind != KRAIT_DATA_NONE && !k.open)) {
-    setError(error, std::string("panel ") + k.id + " has no create, or a data kind but no open");
-    return KRAIT_ERROR_INPUT;
-  }
-  PluginRegistries& r = pluginRegistries();
-  const std::lock_guard<std::mutex> lock(r.mutex);
-  const std::string id = k.id;
-  if (taken(r.panels, l.panels, [&](const KraitPanelKind& o) { return id == o.id; }, "panel " + id, error))
-    return KRAIT_ERROR_INPUT;
-  l.panels.push_back(k);
-  return KRAIT_OK;
+  return registerKind<KraitPanelKind>(context, panel, error, "panel", &KraitPanelKind::id, &Loading::panels,
+                                      &PluginRegistries::panels, [](const KraitPanelKind& k) -> std::string {
+                                        return !k.create || (k.data_kind != KRAIT_DATA_NONE && !k.open)
+                                                   ? "has no create, or a data kind but no open"
+                                                   : "";
+                                      });
 }
 
 std::string text(const char* s) { return s ? s : ""; }

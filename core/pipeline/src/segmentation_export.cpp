@@ -31,8 +31,10 @@ ExportedSegmentation exportSegmentation(const torch::Tensor& logits, const Infer
   // follows the official code so that the masks agree.
   std::vector<double> current = plan.targetSpacing;
   if (current.size() == 2) current.insert(current.begin(), record.originalSpacing[0]);
+  // The resampling keeps the logits' type (nnU-Net's float16: resample_data_or_seg's astype(dtype_data)); the
+  // softmax and argmax run in float32 (apply_inference_nonlin's logits.float()).
   const torch::Tensor resampled =
-      resampleToShape(logits, cropped, current, record.originalSpacing, plan.probabilityResampling);
+      resampleToShape(logits, cropped, current, record.originalSpacing, plan.probabilityResampling).to(torch::kFloat);
 
   torch::Tensor probabilities, segmentation;
   if (plan.regions) {

@@ -55,15 +55,16 @@ SegmentationResult runSegmentation(const torch::Tensor& image, const std::vector
     };
     torch::Tensor foldLogits = predictSlidingWindow(pre.data, plan.segmentationHeads, folds[f], window, tileDone,
                                                     options.cancelled);
-    logits = logits.defined() ? logits.add_(foldLogits) : foldLogits;
+    // nnU-Net sums the folds' float16 logits in float16 and divides in float16.
+    logits = logits.defined() ? logits.add_(foldLogits).to(torch::kHalf).to(torch::kFloat) : foldLogits;
   }
-  if (folds.size() > 1) logits /= static_cast<double>(folds.size());
+  if (folds.size() > 1) logits = (logits / static_cast<double>(folds.size())).to(torch::kHalf).to(torch::kFloat);
   pre.data = torch::Tensor();
   result.seconds.network = secondsSince(start);
 
   start = std::chrono::steady_clock::now();
   report("export", 0, 1);
-  ExportedSegmentation exported = exportSegmentation(logits, plan, result.record, options.probabilities);
+  ExportedSegmentation exported = exportSegmentation(logits.to(torch::kHalf), plan, result.record, options.probabilities);
   result.labels = exported.labels;
   result.probabilities = exported.probabilities;
   result.seconds.exportStage = secondsSince(start);

@@ -130,8 +130,11 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
       }
 
   const auto flips = mirrorCombinations(options.mirrorAxes);
-  torch::Tensor gaussian = gaussianImportanceMap(patch).to(options.device);
-  torch::Tensor logits = torch::zeros({heads, size[0], size[1], size[2]}, padded.options().dtype(torch::kFloat));
+  // float16 accumulators and weights, as nnU-Net's predicted_logits and n_predictions: where one tile's border
+  // alone covers a voxel (an image's corners) the weights are fp16 subnormals, and fp16's rounding of
+  // prediction * weight decides the mask there (a float32 sum would give another label).
+  torch::Tensor gaussian = gaussianImportanceMap(patch).to(options.device, torch::kHalf);
+  torch::Tensor logits = torch::zeros({heads, size[0], size[1], size[2]}, padded.options().dtype(torch::kHalf));
   torch::Tensor weights = torch::zeros({size[0], size[1], size[2]}, logits.options());
   const auto tileIndex = [&](size_t t, bool channels) {
     const auto& [slice, start] = tiles[t];
@@ -168,9 +171,9 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
         !prediction.sizes().slice(2).equals(torch::IntArrayRef(patch)))
       throw Error(ErrorKind::Internal, "the network's logits do not match the patch size and the number of labels");
     prediction = prediction.to(logits.device());
-    // In place: accumulating allocates nothing, so it cannot run out of memory half-way through a batch.
+    // predicted_logits[sl] += prediction * gaussian: the product in float32, the sum rounded to float16.
     for (size_t i = 0; i < n; ++i) {
-      logits.index(tileIndex(t + i, true)).addcmul_(prediction[static_cast<int64_t>(i)], gaussian);
+      logits.index(tileIndex(t + i, true)).add_(prediction[static_cast<int64_t>(i)] * gaussian);
       weights.index(tileIndex(t + i, false)).add_(gaussian);
     }
     t += n;
@@ -182,6 +185,7 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
   return logits.narrow(1, padBelow[0], data.size(1))
       .narrow(2, padBelow[1], data.size(2))
       .narrow(3, padBelow[2], data.size(3))
+      .to(torch::kFloat)
       .contiguous();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// nnU-Net's export (nnunetv2/inference/export_prediction.py): logits resampled back to the cropped grid,
-// softmax (sigmoid for regions), argmax (region order), pasted into the pre-crop shape, transposed back.
+// nnU-Net's export (nnunetv2/inference/export_prediction.py): logits resampled back to the cropped grid (in
+// their own type: the pipeline passes nnU-Net's float16), softmax (sigmoid for regions) and argmax in float32
+// (region order), pasted into the pre-crop shape, transposed back.
 #include <torch/types.h>
 
 #include "krait/pipeline/inference_plan.h"

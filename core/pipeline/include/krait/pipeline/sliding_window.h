@@ -1,8 +1,9 @@
 #pragma once
 // nnU-Net's sliding-window prediction (nnunetv2/inference/predict_from_raw_data.py and
 // sliding_window_prediction.py): centred zero padding up to the patch, its step formula, the Gaussian
-// importance map and mirroring over the allowed axes. Logits are accumulated in float32 (nnU-Net uses float16
-// accumulators; the difference is far below what changes a mask).
+// importance map and mirroring over the allowed axes. Logits are accumulated in float16 as nnU-Net accumulates
+// them: where a voxel lies only under one tile's border (an image's corners) the Gaussian weights are float16
+// subnormals and that rounding decides the label.
 #include <atomic>
 #include <functional>
 #include <vector>
@@ -35,7 +36,7 @@ std::vector<std::vector<int64_t>> slidingWindowSteps(const std::vector<int64_t>&
 // compute_gaussian(sigma_scale 1/8, value_scaling_factor 10) in float16, returned as float32.
 torch::Tensor gaussianImportanceMap(const std::vector<int64_t>& patchSize);
 
-// Logits (heads, Z, Y, X) float32 on options.device for (C, Z, Y, X) data. Checks `cancelled` between tiles and
+// Logits (heads, Z, Y, X) on options.device for (C, Z, Y, X) data: float16 values (nnU-Net's), as float32. Checks `cancelled` between tiles and
 // throws Error(Cancelled) when it is set.
 torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, const TilePredictor& predictor,
                                    const SlidingWindowOptions& options, const TileProgress& progress = {},
