@@ -109,7 +109,7 @@ int runBatch(const std::vector<std::string>& argv) {
       json report;
       bool ok = false;
       try {
-        report = runCase(worker, run, [&](const SegmentationProgress& p) {
+        report = runCase(worker, run, [&](const Progress& p) {
           bar.update(p);
           return !*interrupted;
         });

@@ -48,7 +48,7 @@ int runClassify(const std::vector<std::string>& argv) {
   for (const std::string& input : args.positionals()) {
     try {
       const std::vector<float> scores =
-          classifier.classify(readInput(input, classifier.kind()), [&](const SegmentationProgress&) { return !*interrupted; });
+          classifier.classify(readInput(input, classifier.kind()), [&](const Progress&) { return !*interrupted; });
       json labels = json::array();
       for (size_t i = 0; i < scores.size(); ++i) {
         const ClassLabel& l = classifier.labels()[i];

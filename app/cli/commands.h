@@ -22,7 +22,7 @@ int runClassify(const std::vector<std::string>& args);
 inline const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       {"info", "describe images and DICOM series: size, spacing, origin, orientation, values", runInfo},
-      {"segment", "segment an image with an nnU-Net model (U-Mamba, LightM-UNet, Swin-UMamba)", runSegment},
+      {"segment", "segment an image with an nnU-Net model (U-Mamba, LightM-UNet, Swin-UMamba, plugins' networks)", runSegment},
       {"batch", "segment many cases with one model: manifest or folder, resumable, shardable", runBatch},
       {"models", "import, list, describe, verify and remove models in Krait's model store", runModels},
       {"classify", "classify volumes, waveforms or slides with a plugin's classifier", runClassify},

@@ -1,5 +1,6 @@
 // krait: the command-line front end. Exit codes (docs/cli.md): 0 success, 1 internal error, 2 usage error,
-// 3 invalid or unreadable input, 4 output cannot be written, 130 cancelled.
+// 3 invalid or unreadable input, 4 output cannot be written, 5 out of memory, 130 cancelled. Plugins load before any
+// command: they may add commands and readers.
 #include <exception>
 #include <iostream>
 
@@ -25,7 +26,7 @@ void printUsage(std::ostream& out) {
     out << name << c.summary << "  [" << c.plugin << "]\n";
   }
   out << "\n'krait COMMAND --help' describes a command. Exit codes: 0 ok, 1 internal error, 2 usage,\n"
-         "3 bad input, 4 cannot write output, 130 cancelled.\n";
+         "3 bad input, 4 cannot write output, 5 out of memory, 130 cancelled.\n";
 }
 
 bool builtIn(const std::string& name) {

@@ -23,7 +23,7 @@ std::string clock(double seconds) {
 ProgressBar::ProgressBar(bool enabled)
     : enabled_(enabled && isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()), networkStart_(start_) {}
 
-void ProgressBar::update(const SegmentationProgress& p) {
+void ProgressBar::update(const Progress& p) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   if (p.stage == "network" && p.done <= 1) networkStart_ = now;

@@ -11,7 +11,7 @@ namespace krait::cli {
 class ProgressBar {
  public:
   explicit ProgressBar(bool enabled);
-  void update(const SegmentationProgress& p);
+  void update(const Progress& p);
   // Clears the line.
   void finish();
 

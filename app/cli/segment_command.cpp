@@ -47,7 +47,7 @@ int runSegment(const std::vector<std::string>& argv) {
   ProgressBar bar(!args.has("--quiet") && !args.has("--json"));
   json report;
   try {
-    report = runCase(segmenter, run, [&](const SegmentationProgress& p) {
+    report = runCase(segmenter, run, [&](const Progress& p) {
       bar.update(p);
       return !*interrupted;
     });

@@ -20,18 +20,28 @@ int main(int argc, char** argv) {
   const QStringList args = QApplication::arguments();
   for (int i = 1; i < args.size(); ++i) {
     const QString& a = args[i];
-    const bool hasValue = i + 1 < args.size();
-    if (a == "--open" && hasValue) open = args[++i];
-    else if (a == "--labels" && hasValue) labels = args[++i];
-    else if (a == "--screenshot" && hasValue) screenshot = args[++i];
-    else if (a == "--help" || a == "-h") {
+    const bool takesValue = a == "--open" || a == "--labels" || a == "--screenshot";
+    if (takesValue && i + 1 >= args.size()) {
+      std::cerr << "krait-studio: option " << a.toStdString() << " needs a value (see --help)\n";
+      return 2;
+    }
+    QString* target = a == "--labels" ? &labels : a == "--screenshot" ? &screenshot : &open;
+    if (a == "--help" || a == "-h") {
       std::cout << "usage: krait-studio [--open] [IMAGE | DICOM_FOLDER] [--labels LABEL_MAP] [--screenshot FILE.png]\n";
       return 0;
-    } else if (!a.startsWith("--")) open = a;
-    else {
+    }
+    if (!takesValue && a.startsWith("-")) {
       std::cerr << "krait-studio: unknown option " << a.toStdString() << " (see --help)\n";
       return 2;
     }
+    const QString value = takesValue ? args[++i] : a;
+    // Each is taken once: a second image or label map would otherwise replace the first unnoticed.
+    if (!target->isEmpty()) {
+      std::cerr << "krait-studio: " << (takesValue ? a.toStdString() : std::string("an image")) << " given twice ("
+                << target->toStdString() << ", " << value.toStdString() << ")\n";
+      return 2;
+    }
+    *target = value;
   }
   // Every core, the CPU memory cache and the plugins: the engine set-up the CLI does too.
   krait::app::startEngine();

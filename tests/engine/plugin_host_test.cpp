@@ -123,7 +123,7 @@ TEST(PluginHost, AVolumeClassifierScoresARealScan) {
 
   // Progress that says stop cancels it; data of another kind and bad models are refused with reasons.
   try {
-    classifier.classify({DataKind::Volume, "t1", scan, {}}, [](const SegmentationProgress&) { return false; });
+    classifier.classify({DataKind::Volume, "t1", scan, {}}, [](const Progress&) { return false; });
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Cancelled) << e.what();

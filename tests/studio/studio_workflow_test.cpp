@@ -262,3 +262,20 @@ TEST_F(StudioWindow, CommandLineScreenshot) {
   EXPECT_TRUE(studio.readAllStandardError().contains("/no/such/scan.nii.gz"));
   EXPECT_FALSE(fs::exists(png.toStdString() + ".2.png"));
 }
+
+// No argument is ignored: a second image, an option without its value or an unknown option stops with exit 2.
+TEST_F(StudioWindow, CommandLineRefusesWhatItWouldIgnore) {
+  const std::vector<std::pair<QStringList, QString>> cases{
+      {{"a.nii.gz", "b.nii.gz"}, "an image given twice"},
+      {{"--open", "a.nii.gz", "--open", "b.nii.gz"}, "--open given twice"},
+      {{"--labels"}, "--labels needs a value"},
+      {{"--bogus"}, "unknown option --bogus"}};
+  for (const auto& [args, says] : cases) {
+    QProcess studio;
+    studio.start(KRAIT_STUDIO_PATH, args);
+    ASSERT_TRUE(studio.waitForFinished(60000));
+    EXPECT_EQ(studio.exitCode(), 2) << args.join(' ').toStdString();
+    const QString err = studio.readAllStandardError();
+    EXPECT_TRUE(err.contains(says)) << err.toStdString();
+  }
+}

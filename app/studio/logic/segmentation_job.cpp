@@ -37,7 +37,7 @@ SegmentationOutcome SegmentationJob::run(const SegmentationRequest& request) {
   }
   SegmentOptions options;
   options.sources = {"the open image"};
-  options.progress = [this](const SegmentationProgress& p) {
+  options.progress = [this](const Progress& p) {
     report(p.stage, p.done, p.total);
     return !cancelled_;
   };

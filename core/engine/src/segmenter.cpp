@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <sstream>
 
 #include "devices.h"
 #include "krait/base/error.h"
@@ -29,8 +30,11 @@ struct Segmenter::Impl {
 namespace {
 
 void checkOptions(const SegmenterOptions& o) {
-  if (!(o.step > 0.0 && o.step <= 1.0))
-    throw Error(ErrorKind::Usage, "the tile step must be in (0, 1], not " + std::to_string(o.step));
+  if (!(o.step > 0.0 && o.step <= 1.0)) {
+    std::ostringstream step;
+    step << o.step;
+    throw Error(ErrorKind::Usage, "the tile step must be in (0, 1], not " + step.str());
+  }
   if (o.tileBatch < 1) throw Error(ErrorKind::Usage, "the tile batch must be 1 or more, not " + std::to_string(o.tileBatch));
 }
 

@@ -27,12 +27,14 @@ struct SegmenterOptions {
   std::filesystem::path modelStore;  // where model names are looked up; empty: models::modelStoreDir()
 };
 
-struct SegmentationProgress {
-  std::string stage;            // "preprocess", "network", "export"
-  int64_t done = 0, total = 0;  // tiles over all folds in "network", else 0 / 1
+// How far a long piece of work is (a segmentation, a plugin's classification).
+struct Progress {
+  std::string stage;            // a segmentation's: "preprocess", "network", "export"
+  int64_t done = 0, total = 0;  // a segmentation's: tiles over all folds in "network", else 0 / 1
 };
-// Called as the work goes on; returning false cancels (between tiles): segment() then throws Error(Cancelled).
-using ProgressCallback = std::function<bool(const SegmentationProgress&)>;
+// Called as the work goes on; returning false cancels it (a segmentation between tiles), which then throws
+// Error(Cancelled).
+using ProgressCallback = std::function<bool(const Progress&)>;
 
 struct SegmentOptions {
   bool probabilities = false;        // also return the class probabilities
