@@ -54,13 +54,22 @@ int envInt(const char* name, int fallback) {
 
 }  // namespace
 
-std::vector<BatchCase> casesFromFolder(const fs::path& folder) {
+std::vector<BatchCase> casesFromFolder(const fs::path& folder, const std::vector<fs::path>& exclude) {
   if (!fs::is_directory(folder)) throw inputError(folder.string(), "not a folder");
+  std::vector<fs::path> excluded;
+  for (const fs::path& e : exclude) {
+    excluded.push_back(fs::weakly_canonical(e));
+    // Masks written beside the cases would be cases on the next run.
+    if (excluded.back() == fs::weakly_canonical(folder))
+      throw Error(ErrorKind::Usage, e.string() + ": the output folder is the input folder; write into another one (a "
+                                                 "subfolder such as " + (folder / "predictions").string() + " will do)");
+  }
   std::map<std::string, std::map<int, std::string>> channels;
   std::vector<BatchCase> cases;
   for (const auto& entry : fs::directory_iterator(folder)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name[0] == '.') continue;
+    if (std::find(excluded.begin(), excluded.end(), fs::weakly_canonical(entry.path())) != excluded.end()) continue;
     if (entry.is_directory()) {
       cases.push_back({name, {entry.path().string()}});
       continue;
@@ -83,6 +92,9 @@ std::vector<BatchCase> casesFromFolder(const fs::path& folder) {
     }
     cases.push_back(c);
   }
+  if (cases.empty())
+    throw inputError(folder.string(), "holds no cases: no channel files (<case>_0000.nii.gz ...), image files or DICOM "
+                                      "folders");
   checkUnique(cases, folder.string());
   return cases;
 }

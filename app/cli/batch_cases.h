@@ -13,7 +13,9 @@ struct BatchCase {
   std::vector<std::string> inputs;  // channel files in order, one image, or one DICOM folder
 };
 
-std::vector<BatchCase> casesFromFolder(const std::filesystem::path& folder);
+// Entries that are (or hold) one of `exclude` — the batch's own output folder — are not cases. Throws
+// Error(Input) for a folder that holds no case.
+std::vector<BatchCase> casesFromFolder(const std::filesystem::path& folder, const std::vector<std::filesystem::path>& exclude = {});
 std::vector<BatchCase> casesFromManifest(const std::filesystem::path& manifest);
 
 struct Shard {

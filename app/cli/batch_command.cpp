@@ -73,12 +73,11 @@ int runBatch(const std::vector<std::string>& argv) {
   initEngineFromArgs(args);
   const std::vector<std::string> devices = deviceList(args.value("--device", "cpu"));
 
+  // Masks and reports may go inside the input folder: they are never taken as cases.
   const auto cases = selectShard(args.has("--manifest") ? casesFromManifest(args.value("--manifest"))
-                                                        : casesFromFolder(args.value("--input-dir")),
+                                                        : casesFromFolder(args.value("--input-dir"), {outDir}),
                                  shard);
-  std::error_code ec;
-  fs::create_directories(outDir, ec);
-  if (!fs::is_directory(outDir)) throw outputError(outDir.string(), "cannot create the output folder");
+  io::prepareOutputFolder(outDir);  // before the model loads: a run never ends unable to write
 
   // One worker per device, each with its own copy of the model, taking the next case in turn.
   std::vector<Segmenter> workers;

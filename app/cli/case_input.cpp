@@ -1,5 +1,6 @@
 #include "case_input.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "krait/base/error.h"
@@ -9,20 +10,34 @@ namespace fs = std::filesystem;
 namespace krait::cli {
 namespace {
 
-// "<case>_0000" + extension (".nii.gz" counts as one), or an empty stem when the name has no channel suffix.
-std::pair<std::string, std::string> splitChannelName(const fs::path& path) {
+// The file name without its volume extension (".nii.gz" counts as one) and that extension; no extension when
+// the name has none of them.
+std::pair<std::string, std::string> splitExtension(const fs::path& path) {
   std::string name = path.filename().string();
-  std::string ext;
   for (const char* e : {".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd"}) {
     const std::string s = e;
-    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
-      ext = s;
-      name.resize(name.size() - s.size());
-      break;
-    }
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0)
+      return {name.substr(0, name.size() - s.size()), s};
   }
+  return {name, ""};
+}
+
+// "<case>_0000" + extension, or an empty stem when the name has no channel suffix.
+std::pair<std::string, std::string> splitChannelName(const fs::path& path) {
+  const auto [name, ext] = splitExtension(path);
   if (ext.empty() || name.size() < 5 || name.compare(name.size() - 5, 5, "_0000") != 0) return {"", ""};
   return {name.substr(0, name.size() - 5), ext};
+}
+
+// The first NIfTI/NRRD/MetaImage file directly in `folder` (how nnU-Net users hand over a folder of cases), or "".
+std::string volumeFileIn(const fs::path& folder) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) return "";
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder, ec))
+    if (entry.is_regular_file(ec) && !splitExtension(entry.path()).second.empty()) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names.empty() ? "" : names.front();
 }
 
 }  // namespace
@@ -30,6 +45,11 @@ std::pair<std::string, std::string> splitChannelName(const fs::path& path) {
 std::vector<fs::path> channelFiles(const std::vector<std::string>& inputs, int64_t channels) {
   if (inputs.empty()) throw Error(ErrorKind::Usage, "no input: give -i IMAGE (or one -i per channel)");
   std::vector<fs::path> files(inputs.begin(), inputs.end());
+  for (const fs::path& f : files)
+    if (const std::string image = volumeFileIn(f); !image.empty())
+      throw Error(ErrorKind::Usage, f.string() + ": holds image files (" + image + ", ...), not a DICOM series: give one case's "
+                                                 "files (-i " + (f / image).string() + "); for a folder of cases use "
+                                                 "krait batch --input-dir " + f.string() + " -o OUTDIR");
   if (files.size() != 1 || channels == 1) return files;
   const auto [stem, ext] = splitChannelName(files[0]);
   if (stem.empty()) return files;  // one multi-channel file, or the count check in readCase says why not

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "case_input.h"
+#include "json_numbers.h"
 #include "krait/base/process_memory.h"
 #include "krait/base/stopwatch.h"
 #include "segmentation_options.h"
@@ -29,8 +30,8 @@ nlohmann::json runCase(Segmenter& segmenter, const CaseRun& run, const ProgressC
   nlohmann::json report = segmentationReport(segmenter, result.report, options.sources);
   report["output"] = run.output.string();
   if (options.probabilities) report["probabilities"] = run.probabilities.string();
-  report["seconds"]["read"] = readSeconds;
-  report["seconds"]["write"] = writeSeconds;
+  report["seconds"]["read"] = decimals(readSeconds, 3);
+  report["seconds"]["write"] = decimals(writeSeconds, 3);
   return report;
 }
 

@@ -61,7 +61,8 @@ int runInfo(const std::vector<std::string>& argv) {
                  {{"--json", "", "one JSON object per PATH, one per line"},
                   {"--series", "UID", "describe only this DICOM series"},
                   {"--no-resample", "", "refuse DICOM series with uneven slices or gantry tilt instead of resampling"},
-                  {"--threads", "N", "CPU threads (default: all cores)"}},
+                  {"--threads", "N", "CPU threads (default 0: every core)"},
+                  {"--verbose", "", "also show DCMTK's own messages about the DICOM files read"}},
                  SIZE_MAX);
   if (args.parseOrShowHelp(argv)) return 0;
   if (args.positionals().empty()) throw Error(ErrorKind::Usage, "krait info needs at least one PATH (see --help)");

@@ -61,6 +61,8 @@ int runModels(const std::vector<std::string>& argv) {
   const auto& pos = args.positionals();
   if (pos.empty()) throw Error(ErrorKind::Usage, "missing the action: import, list, info, verify or remove (see --help)");
   const std::string action = pos[0];
+  if (action != "import" && action != "list" && action != "info" && action != "verify" && action != "remove")
+    throw Error(ErrorKind::Usage, "unknown action '" + action + "' (import, list, info, verify, remove)");
   const size_t operands = action == "list" ? 1 : 2;
   if (pos.size() != operands)
     throw Error(ErrorKind::Usage, "krait models " + action + (operands == 1 ? " takes no operand" : " takes exactly one operand"));
@@ -110,7 +112,7 @@ int runModels(const std::vector<std::string>& argv) {
     else for (const auto& p : problems) std::cerr << dir.string() << ": " << p << "\n";
     return problems.empty() ? 0 : exitCodeFor(ErrorKind::Input);
   }
-  throw Error(ErrorKind::Usage, "unknown action '" + action + "' (import, list, info, verify, remove)");
+  throw Error(ErrorKind::Internal, "action '" + action + "' has no code");
 }
 
 }  // namespace krait::cli

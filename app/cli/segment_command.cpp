@@ -31,8 +31,9 @@ int runSegment(const std::vector<std::string>& argv) {
   for (const char* required : {"-m", "-i", "-o"})
     if (!args.has(required)) throw Error(ErrorKind::Usage, std::string("missing ") + required + " (see --help)");
   const fs::path output = args.value("-o");
-  io::outputFormat(output);  // an unsupported extension fails before any work
-  if (args.has("--probabilities")) io::outputFormat(args.value("--probabilities"));
+  // A wrong extension, a missing or read-only folder fail before any work, not after hours of it.
+  io::checkOutputFile(output);
+  if (args.has("--probabilities")) io::checkOutputFile(args.value("--probabilities"));
   if (args.value("--device").find(',') != std::string::npos)
     throw Error(ErrorKind::Usage, "krait segment runs on one device; krait batch spreads cases over several");
   initEngineFromArgs(args);

@@ -2,8 +2,10 @@
 
 #include <cstdio>
 
+#include "json_numbers.h"
 #include "krait/base/error.h"
 #include "krait/engine/engine.h"
+#include "krait/io/dicom.h"
 
 using nlohmann::json;
 
@@ -24,18 +26,36 @@ std::vector<OptionSpec> segmentationOptions(bool batch) {
       {"--checkpoint", "NAME", "checkpoint file in each fold folder (default: the stored model's, else "
                                "checkpoint_final.pth)", {"-chk"}},
       {"--models-dir", "DIR", "the model store (default: $KRAIT_MODELS or ~/.local/share/krait/models)"},
-      {"--threads", "N", "CPU threads (default: all cores)"},
-      {"--quiet", "", batch ? "only errors" : "no progress display and no summary"},
+      {"--threads", "N", "CPU threads (default 0: every core)"},
+      {"--quiet", "", batch ? "only errors (and --json's lines)" : "no progress display and no summary (--json still prints)"},
       {"--json", "", batch ? "one JSON line per case on stdout, then a summary line"
                            : "print a JSON report on stdout instead of the summary"},
+      {"--verbose", "", "also show DCMTK's own messages about the DICOM files read"},
   };
 }
 
 std::map<std::string, std::string> segmentationHints() {
-  return {{"--tta", "test-time mirroring is on by default (as in nnUNetv2_predict); --disable-tta turns it off"}};
+  const std::string modelFolder =
+      "Krait takes the model folder itself: -m nnUNet_results/DatasetXXX_Name/TRAINER__PLANS__CONFIGURATION";
+  return {
+      {"--tta", "test-time mirroring is on by default (as in nnUNetv2_predict); --disable-tta turns it off"},
+      {"-d", modelFolder},
+      {"-tr", modelFolder},
+      {"-p", modelFolder},
+      {"-c", modelFolder},
+      {"--save_probabilities", "krait segment --probabilities FILE, krait batch --probabilities"},
+      {"-npp", "Krait reads, predicts and writes in one process: --threads N sets its CPU threads"},
+      {"-nps", "Krait reads, predicts and writes in one process: --threads N sets its CPU threads"},
+      {"-num_parts", "krait batch --shard i/N (a Slurm array or JOB_COMPLETION_INDEX sets it by itself)"},
+      {"-part_id", "krait batch --shard i/N (a Slurm array or JOB_COMPLETION_INDEX sets it by itself)"},
+      {"--continue_prediction", "krait batch skips the cases already done with the same model by itself"},
+      {"-prev_stage_predictions", "cascades (3d_cascade_fullres) are not supported yet"},
+      {"--disable_progress_bar", "--quiet"},
+  };
 }
 
 int initEngineFromArgs(const ArgParser& args) {
+  if (args.has("--verbose")) io::showDicomMessages(true);
   EngineOptions engine;
   engine.threads = args.intValue("--threads", 0);
   if (engine.threads < 0) throw Error(ErrorKind::Usage, "--threads must be 0 (every core) or more");
@@ -50,6 +70,9 @@ SegmenterOptions segmenterOptions(const ArgParser& args, const std::string& devi
   o.mirroring = !args.has("--disable-tta");
   o.tileBatch = args.intValue("--tile-batch", 1);
   o.folds = args.listValue("--folds");
+  for (const std::string& f : o.folds)
+    if (f != "all" && f.find_first_not_of("0123456789") != std::string::npos)
+      throw Error(ErrorKind::Usage, "--folds takes fold numbers or all, not '" + f + "'");
   o.checkpoint = args.value("--checkpoint");
   o.modelStore = args.value("--models-dir");
   return o;
@@ -60,7 +83,7 @@ json segmentationReport(const Segmenter& segmenter, const SegmentationReport& r,
   const EngineInfo engine = engineInfo();
   json labels = json::array();
   for (const LabelVolume& l : r.labels)
-    labels.push_back({{"label", l.value}, {"name", l.name}, {"voxels", l.voxels}, {"ml", l.ml}});
+    labels.push_back({{"label", l.value}, {"name", l.name}, {"voxels", l.voxels}, {"ml", decimals(l.ml, 3)}});
   return {
       {"inputs", inputs},
       {"model", {{"name", m.name}, {"folder", m.source}, {"network", m.network}, {"trainer", m.trainer},
@@ -75,9 +98,10 @@ json segmentationReport(const Segmenter& segmenter, const SegmentationReport& r,
       {"step", r.step},
       {"tile_batch", r.tileBatch},
       {"grid", {{"input", r.inputGrid}, {"cropped", r.croppedGrid}, {"network", r.networkGrid},
-                {"target_spacing", r.targetSpacing}}},
-      {"seconds", {{"preprocess", r.preprocessSeconds}, {"network", r.networkSeconds}, {"export", r.exportSeconds}}},
-      {"peak_rss_gib", r.peakResidentGiB},
+                {"target_spacing", significant(r.targetSpacing)}}},
+      {"seconds", {{"preprocess", decimals(r.preprocessSeconds, 3)}, {"network", decimals(r.networkSeconds, 3)},
+                   {"export", decimals(r.exportSeconds, 3)}}},
+      {"peak_rss_gib", decimals(r.peakResidentGiB, 3)},
       {"labels", labels},
   };
 }
@@ -89,6 +113,16 @@ std::string renderSegmentationSummary(const json& report) {
   std::snprintf(line, sizeof line, "wrote %s  (read %.1f s, preprocess %.1f s, network %.1f s, export %.1f s, peak %.2f GiB)\n",
                 report.at("output").get<std::string>().c_str(), s.value("read", 0.0), s.at("preprocess").get<double>(),
                 s.at("network").get<double>(), s.at("export").get<double>(), report.at("peak_rss_gib").get<double>());
+  out += line;
+  const json& m = report.at("model");
+  std::string folds;
+  for (const json& f : m.at("folds")) folds += (folds.empty() ? "" : ", ") + f.get<std::string>();
+  std::string mirrored;
+  for (const json& a : report.at("mirror_axes")) mirrored += (mirrored.empty() ? "" : ", ") + a.dump();
+  std::snprintf(line, sizeof line, "  %s (%s, %s), folds %s, %s, %s on %s\n", m.at("name").get<std::string>().c_str(),
+                m.at("network").get<std::string>().c_str(), m.at("configuration").get<std::string>().c_str(), folds.c_str(),
+                mirrored.empty() ? "no mirroring" : ("mirrored over axes " + mirrored).c_str(),
+                report.at("precision").get<std::string>().c_str(), report.at("device").get<std::string>().c_str());
   out += line;
   for (const json& l : report.at("labels")) {
     std::snprintf(line, sizeof line, "  %3d %-28s %10.2f mL\n", l.at("label").get<int>(),

@@ -18,7 +18,7 @@ std::vector<OptionSpec> segmentationOptions(bool batch);
 // Advice for flags of nnUNetv2_predict and retired Krait flags that are not options here.
 std::map<std::string, std::string> segmentationHints();
 
-// --threads applied to the engine (every core by default); the count in effect.
+// --threads applied to the engine (every core by default), --verbose to DICOM reading; the threads in effect.
 int initEngineFromArgs(const ArgParser& args);
 // The engine's options from the command line; `device` is one of --device's entries.
 SegmenterOptions segmenterOptions(const ArgParser& args, const std::string& device);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "json_numbers.h"
 #include "krait/base/geometry.h"
 
 using nlohmann::json;
@@ -63,18 +64,18 @@ json describeVolume(const Volume& volume, const std::vector<std::string>& notes)
   const ValueRange range = volume.valueRange();
   const std::string code = orientationCode(g.direction);
   json direction = json::array();
-  for (const auto& row : g.direction) direction.push_back(row);
+  for (const auto& row : g.direction) direction.push_back(significant(row));
   return {
       {"size", g.size},
       {"channels", volume.components()},
       {"pixel_type", pixelTypeName(volume.pixelType())},
-      {"spacing", g.spacing},
-      {"origin", g.origin},
+      {"spacing", significant(g.spacing)},
+      {"origin", significant(g.origin)},
       {"direction", direction},
       {"orientation", code},
       {"orientation_itk", orientationFromCode(code)},
-      {"oblique_degrees", obliquityDegrees(g.direction)},
-      {"value_range", {{"min", range.min}, {"max", range.max}, {"non_finite", range.nonFinite}}},
+      {"oblique_degrees", decimals(obliquityDegrees(g.direction), 3)},
+      {"value_range", {{"min", significant(range.min)}, {"max", significant(range.max)}, {"non_finite", range.nonFinite}}},
       {"notes", notes},
   };
 }

@@ -9,6 +9,7 @@
 #include <dcmtk/dcmjpls/djdecode.h>
 #include <openjpeg.h>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -17,12 +18,26 @@
 
 namespace krait::io::dicom {
 
+namespace {
+
+std::atomic<bool> dicomMessages{false};
+
+// DCMTK reports on stderr every oddity it tolerates and every file it cannot parse (one file of the test
+// catalogue yields a million lines for its zero padding; `krait info /etc` over a thousand): Krait reports what
+// matters in its own messages, and shows DCMTK's only when asked.
+void configureDcmtkLog() { OFLog::configure(dicomMessages ? OFLogger::WARN_LOG_LEVEL : OFLogger::OFF_LOG_LEVEL); }
+
+}  // namespace
+
+void showDcmtkMessages(bool show) {
+  dicomMessages = show;
+  configureDcmtkLog();
+}
+
 void registerCodecs() {
   static std::once_flag once;
   std::call_once(once, [] {
-    // DCMTK warns on stderr about every oddity it tolerates (one file of the test catalogue yields a
-    // million lines for its zero padding); Krait reports what matters in its own messages.
-    OFLog::configure(OFLogger::ERROR_LOG_LEVEL);
+    configureDcmtkLog();
     DcmRLEDecoderRegistration::registerCodecs();
     DJDecoderRegistration::registerCodecs();  // lossy YCbCr is converted to RGB, as DICOM viewers show it
     DJLSDecoderRegistration::registerCodecs();

@@ -10,8 +10,10 @@
 
 namespace krait::io::dicom {
 
-// Registers the decoders and quietens DCMTK's own logging; call before touching any DICOM file.
+// Registers the decoders and quietens DCMTK's own logging (krait/io/dicom.h's showDicomMessages); call before
+// touching any DICOM file.
 void registerCodecs();
+void showDcmtkMessages(bool show);
 bool isJpeg2000(E_TransferSyntax xfer);
 
 // One decoded JPEG 2000 frame: samples interleaved by pixel, as signed values of the codestream.

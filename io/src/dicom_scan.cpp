@@ -4,6 +4,7 @@
 #include <dcmtk/dcmdata/dctk.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 
 #include "dicom_codecs.h"
@@ -27,11 +28,18 @@ struct FileHeader {
   bool hasPixels = false;
 };
 
+bool gzipped(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  char magic[2] = {};
+  return in.read(magic, 2) && static_cast<unsigned char>(magic[0]) == 0x1f && static_cast<unsigned char>(magic[1]) == 0x8b;
+}
+
 std::optional<FileHeader> readHeader(const fs::path& file, std::string& why) {
   DcmFileFormat ff;
   const OFCondition c = ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, kHeaderReadLimit, ERM_autoDetect);
   if (c.bad()) {
-    why = std::string("not readable as DICOM (") + c.text() + ")";
+    why = gzipped(file) ? "gzip-compressed: decompress it first (gunzip), DICOM files are read as they are"
+                        : std::string("not readable as DICOM (") + c.text() + ")";
     return std::nullopt;
   }
   DcmDataset& ds = *ff.getDataset();
@@ -142,19 +150,26 @@ DicomScan scanDicom(const fs::path& path) {
   return scan;
 }
 
+void showDicomMessages(bool show) { dicom::showDcmtkMessages(show); }
+
 const DicomSeries& selectSeries(const DicomScan& scan, const std::string& uid, const fs::path& where) {
-  std::string list;
+  std::string all, withImages;
   std::vector<const DicomSeries*> images;
   for (const auto& s : scan.series) {
     if (!uid.empty() && s.seriesUid == uid) return s;
-    if (s.hasPixels) images.push_back(&s);
-    list += "\n  " + s.seriesUid + "  " + s.modality + "  " + std::to_string(s.frames) + " images  \"" + s.description + "\"";
+    const std::string line = "\n  " + s.seriesUid + "  " + s.modality + "  " + std::to_string(s.frames) + " images  \"" +
+                             s.description + "\"";
+    all += line;
+    if (s.hasPixels) {
+      images.push_back(&s);
+      withImages += line;
+    }
   }
-  if (!uid.empty()) throw inputError(where.string(), "no series with UID " + uid + "; series found:" + list);
+  if (!uid.empty()) throw inputError(where.string(), "no series with UID " + uid + "; series found:" + all);
   if (images.size() == 1) return *images[0];
   if (images.empty())
     throw inputError(where.string(), "has no pixel data: no image series (structured report, RTSTRUCT or waveform?)");
-  throw inputError(where.string(), std::to_string(images.size()) + " image series; choose one with --series UID:" + list);
+  throw inputError(where.string(), std::to_string(images.size()) + " image series; choose one with --series UID:" + withImages);
 }
 
 }  // namespace krait::io

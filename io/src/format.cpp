@@ -2,6 +2,8 @@
 #include <cctype>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "krait/base/error.h"
 #include "krait/io/volume_io.h"
 
@@ -62,11 +64,39 @@ FileFormat detectFormat(const fs::path& path) {
 }
 
 FileFormat outputFormat(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec) || !path.has_filename())
+    throw Error(ErrorKind::Usage, path.string() + ": is a folder; name the file to write, e.g. " +
+                                      (path / "mask.nii.gz").lexically_normal().string() +
+                                      " (krait batch writes one mask per case into a folder)");
   const FileFormat f = formatFromName(path);
   if (f != FileFormat::Nifti && f != FileFormat::Nrrd && f != FileFormat::MetaImage)
     throw Error(ErrorKind::Usage, path.string() +
                                       ": cannot tell the output format; use .nii, .nii.gz, .nrrd, .nhdr, .mha or .mhd");
   return f;
+}
+
+namespace {
+
+void checkWritableFolder(const fs::path& folder, const fs::path& output) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) throw outputError(output.string(), "the folder " + folder.string() + " does not exist");
+  if (access(folder.c_str(), W_OK | X_OK) != 0) throw outputError(output.string(), "the folder " + folder.string() + " is not writable");
+}
+
+}  // namespace
+
+FileFormat checkOutputFile(const fs::path& path) {
+  const FileFormat f = outputFormat(path);
+  checkWritableFolder(path.has_parent_path() ? path.parent_path() : fs::path("."), path);
+  return f;
+}
+
+void prepareOutputFolder(const fs::path& folder) {
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (!fs::is_directory(folder)) throw outputError(folder.string(), "cannot create the folder" + (ec ? ": " + ec.message() : std::string()));
+  checkWritableFolder(folder, folder);
 }
 
 }  // namespace krait::io

@@ -53,7 +53,7 @@ TEST(CliSegment, WritesTheMaskOnTheInputGridAndReportsLabelVolumes) {
   for (const json& l : report.at("labels")) {
     const int64_t n = (labels == l.at("label").get<int>()).sum().item<int64_t>();
     EXPECT_EQ(l.at("voxels").get<int64_t>(), n);
-    EXPECT_NEAR(l.at("ml").get<double>(), static_cast<double>(n) * voxelMl, 1e-9);
+    EXPECT_NEAR(l.at("ml").get<double>(), static_cast<double>(n) * voxelMl, 5e-4);  // reported to 0.001 mL
   }
   EXPECT_GT(report.at("labels")[0].at("voxels").get<int64_t>(), 0);
   EXPECT_EQ(report.at("model").at("trainer"), "nnUNetTrainerUMambaBot");

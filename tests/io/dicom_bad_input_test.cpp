@@ -85,3 +85,26 @@ TEST(DicomBadInput, AFolderWhereAFileIsExpected) {
   std::filesystem::create_directory(dir / "scan.dcm");
   expectInputError(dir / "scan.dcm", "scan.dcm");
 }
+
+TEST(DicomBadInput, TheChoiceListsTheSeriesItCounts) {
+  // Two image series and a structured report: "2 image series" lists those two, not the report.
+  krait::io::DicomScan scan;
+  for (const auto& [uid, pixels] : {std::pair{"1.2.3.1", true}, std::pair{"1.2.3.2", true}, std::pair{"1.2.3.9", false}}) {
+    krait::io::DicomSeries s;
+    s.seriesUid = uid;
+    s.hasPixels = pixels;
+    s.modality = pixels ? "CT" : "SR";
+    s.frames = pixels ? 10 : 0;
+    scan.series.push_back(s);
+  }
+  try {
+    krait::io::selectSeries(scan, "", "folder");
+    FAIL();
+  } catch (const krait::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("2 image series"), std::string::npos) << m;
+    EXPECT_NE(m.find("1.2.3.1"), std::string::npos) << m;
+    EXPECT_NE(m.find("1.2.3.2"), std::string::npos) << m;
+    EXPECT_EQ(m.find("1.2.3.9"), std::string::npos) << m;
+  }
+}

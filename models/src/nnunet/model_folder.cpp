@@ -18,13 +18,20 @@ namespace fs = std::filesystem;
 namespace krait::models {
 
 std::vector<std::string> availableFolds(const fs::path& folder, const std::string& checkpointName) {
-  std::vector<std::string> folds;
+  std::vector<int> numbered;
+  bool all = false;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("fold_", 0) == 0 && fs::is_regular_file(entry.path() / checkpointName)) folds.push_back(name.substr(5));
+    if (name.rfind("fold_", 0) != 0 || !fs::is_regular_file(entry.path() / checkpointName)) continue;
+    const std::string fold = name.substr(5);
+    if (fold == "all") all = true;
+    else if (!fold.empty() && fold.find_first_not_of("0123456789") == std::string::npos) numbered.push_back(std::stoi(fold));
   }
-  std::sort(folds.begin(), folds.end());
+  std::sort(numbered.begin(), numbered.end());
+  std::vector<std::string> folds;
+  for (int f : numbered) folds.push_back(std::to_string(f));
+  if (folds.empty() && all) folds.push_back("all");
   return folds;
 }
 

@@ -29,6 +29,10 @@ struct DicomScan {
   std::vector<std::string> skipped;    // "<file>: reason" for files that are not readable DICOM
 };
 
+// DCMTK's own messages (warnings about tolerated oddities, parse errors of files that are not DICOM) on stderr;
+// off by default: Krait's errors say what matters. `--verbose` turns them on.
+void showDicomMessages(bool show);
+
 // Scans a DICOM file, a folder (recursively; a DICOMDIR at its top is used when present) or a DICOMDIR file.
 // Throws Error(Input) if the path does not exist or holds no DICOM file at all.
 DicomScan scanDicom(const std::filesystem::path& path);

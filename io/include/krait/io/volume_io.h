@@ -28,8 +28,14 @@ const char* formatName(FileFormat f);
 // A registered reader that takes the file first; then by extension; a file with another name is DICOM if DCMTK
 // recognises it (preamble or not).
 FileFormat detectFormat(const std::filesystem::path& path);
-// Format chosen for writing, from the extension only; throws Error(Usage) for anything else.
+// Format chosen for writing, from the extension only; throws Error(Usage) for anything else (a folder named
+// where a file is wanted included).
 FileFormat outputFormat(const std::filesystem::path& path);
+// outputFormat(path), and the folder the file goes in exists and is writable (Error(Output) otherwise): what a
+// command checks before any work, so that a long run never ends unable to write.
+FileFormat checkOutputFile(const std::filesystem::path& path);
+// A folder that outputs go into: created if missing; throws Error(Output) when it cannot be or is not writable.
+void prepareOutputFolder(const std::filesystem::path& folder);
 
 struct ReadOptions {
   std::string seriesUid;  // DICOM: which series; empty = the only one (several is an error)

@@ -34,7 +34,9 @@ struct SegmentationModel {
   std::vector<TilePredictor> predictors(const torch::Device& device, Precision precision = Precision::Float32) const;
 };
 
-// The folds present (fold_<f>/<checkpointName> exists), in name order.
+// The folds nnU-Net's predictor detects (auto_detect_available_folds): every numbered fold_<n> holding the
+// checkpoint, in numeric order, never fold_all; fold_all alone where no numbered fold exists (nnU-Net would
+// then find none).
 std::vector<std::string> availableFolds(const std::filesystem::path& folder, const std::string& checkpointName);
 
 // folds empty = every available fold. Throws Error(Input) naming the file for a missing or mismatched part.
