@@ -1,9 +1,11 @@
 #include "main_window.h"
 
 #include <QActionGroup>
+#include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -14,6 +16,7 @@
 #include <QMenuBar>
 #include <QMimeData>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTimer>
@@ -26,6 +29,8 @@
 #include "krait/base/error.h"
 #include "krait/io/dicom.h"
 #include "krait/io/volume_io.h"
+#include "label_grid.h"
+#include "label_table.h"
 #include "recent_files.h"
 #include "plugin_docks.h"
 #include "segment_table.h"
@@ -43,7 +48,7 @@ const char* kLabelFilter = "Label maps (*.nii.gz *.nii *.nrrd *.mha);;All files 
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-  setWindowTitle("Krait Studio");
+  setWindowTitle("Krait Studio[*]");
   auto* grid = new QWidget(this);
   auto* layout = new QGridLayout(grid);
   layout->setSpacing(2);
@@ -108,6 +113,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     return QMessageBox::warning(this, "Unsaved labels", "The label map has changes, or a segmentation preview, that are not saved.",
                                 QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
   };
+  resamplePrompt_ = [this](const QString& differences) {
+    return QMessageBox::question(this, "Label map on another grid",
+                                 "The label map lies on another grid than the image:\n" + differences +
+                                     "\n\nResample it onto the image's grid (nearest neighbour)?") == QMessageBox::Yes;
+  };
+  updateStartText();
   setAcceptDrops(true);
   resize(1280, 860);
 }
@@ -131,6 +142,12 @@ void MainWindow::buildMenus() {
     if (!state_.hasImage() || !confirmDiscardingEdits()) return;
     const QString path = QFileDialog::getOpenFileName(this, "Open label map", QString(), kLabelFilter);
     if (!path.isEmpty()) openLabels(path);
+  });
+  file->addAction("Open label &names…", this, [this] {
+    if (!state_.hasImage()) return;
+    const QString path = QFileDialog::getOpenFileName(this, "Open label names", QString(),
+                                                      "Label tables (*.txt *.ctbl *.lut *.label);;All files (*)");
+    if (!path.isEmpty()) openLabelNames(path);
   });
   file->addAction("&Save label map", QKeySequence::Save, this, [this] {
     const QString path = labelsPath_.isEmpty() ? chooseSaveLabelsPath() : labelsPath_;
@@ -179,10 +196,37 @@ void MainWindow::buildMenus() {
           [this](bool on) {
             if (threeD_) threeD_->setVolumeRendering(state_.hasImage() ? &state_.image() : nullptr, on);
           });
-  view->addAction("&Reset zoom", this, [this] {
-    for (auto* v : views_) v->resetViewport();
-    refresh();
+  view->addAction("&Reset zoom and pan", QKeySequence("Ctrl+0"), this, [this] {
+        for (auto* v : views_) v->resetViewport();
+        refresh();
+      })->setObjectName("resetZoom");
+  view->addAction("Reset &window/level", QKeySequence("Ctrl+L"), this, [this] {
+        if (!state_.hasImage()) return;
+        state_.resetWindow();
+        presets_->setCurrentIndex(state_.openingPreset() + 1);
+        refresh();
+      })->setObjectName("resetWindow");
+
+  auto* help = menuBar()->addMenu("&Help");
+  help->addAction("&Keyboard and mouse…", QKeySequence::HelpContents, this, &MainWindow::showShortcuts)->setObjectName("shortcuts");
+  help->addAction("&About Krait Studio", this, [this] {
+    QMessageBox::about(this, "About Krait Studio",
+                       QString("Krait Studio %1\nNative Mamba segmentation for CT and MR.").arg(QApplication::applicationVersion()));
   });
+}
+
+void MainWindow::showShortcuts() {
+  QMessageBox::information(
+      this, "Keyboard and mouse",
+      "Slice views\n"
+      "  Left click / drag: move the crosshair (Navigate), paint (Brush), erase (Eraser)\n"
+      "  Right drag: window (left/right) and level (up/down)\n"
+      "  Middle drag: pan;  Ctrl+wheel: zoom about the mouse\n"
+      "  Wheel, Up/Down: next/previous slice;  Page Up/Down: ten slices;  Home/End: first/last\n\n"
+      "Ctrl+O open image   Ctrl+S save label map   Ctrl+Shift+S save as\n"
+      "Ctrl+Z undo   Ctrl+Shift+Z redo\n"
+      "Ctrl+0 reset zoom and pan   Ctrl+L reset window/level\n"
+      "F1 this list   Ctrl+Q quit");
 }
 
 void MainWindow::buildToolBars() {
@@ -195,6 +239,26 @@ void MainWindow::buildToolBars() {
   for (const auto& preset : ctPresets()) presets_->addItem(QString::fromStdString(preset.name));
   connect(presets_, &QComboBox::activated, this, &MainWindow::applyPreset);
   windowBar->addWidget(presets_);
+  // The window's numbers, following every drag and preset, and editable.
+  const auto box = [&](const char* label, const char* name) {
+    windowBar->addWidget(new QLabel(label, windowBar));
+    auto* spin = new QDoubleSpinBox(windowBar);
+    spin->setObjectName(name);
+    spin->setRange(-1e7, 1e7);
+    spin->setDecimals(1);
+    spin->setKeyboardTracking(false);
+    windowBar->addWidget(spin);
+    connect(spin, &QDoubleSpinBox::valueChanged, this, [this] {
+      if (!state_.hasImage()) return;
+      state_.setWindow({windowLevel_->value(), std::max(windowWidth_->value(), 1e-6)});
+      for (auto* v : views_) v->update();
+    });
+    return spin;
+  };
+  windowWidth_ = box("  W ", "windowWidth");
+  windowLevel_ = box(" L ", "windowLevel");
+  // Nothing to window before an image opens (showImage enables them).
+  for (QWidget* w : std::initializer_list<QWidget*>{presets_, windowWidth_, windowLevel_}) w->setEnabled(false);
 
   auto* tools = addToolBar("Tools");
   tools->setObjectName("toolsBar");
@@ -230,7 +294,7 @@ QString MainWindow::fail(const QString& action, const QString& message, bool qui
   return message;
 }
 
-QString MainWindow::openPath(const QString& path, bool quiet) {
+QString MainWindow::openPath(const QString& path, bool quiet, const std::string& seriesUid) {
   const std::filesystem::path file = path.toStdString();
   if (!confirmDiscardingEdits()) return {};
   try {
@@ -242,7 +306,7 @@ QString MainWindow::openPath(const QString& path, bool quiet) {
     const io::DicomScan scan = io::scanDicom(file);
     const std::vector<SeriesRow> rows = seriesRows(scan);
     if (rows.empty()) throw inputError(file.string(), "holds no DICOM series with images");
-    const std::optional<std::string> uid = rows.size() == 1 ? rows[0].uid : chooseSeries_(rows);
+    const std::optional<std::string> uid = !seriesUid.empty() ? seriesUid : rows.size() == 1 ? rows[0].uid : chooseSeries_(rows);
     if (!uid) return {};
     showImage(io::loadDicomSeries(io::selectSeries(scan, *uid, file)), path);
   } catch (const std::exception& e) {
@@ -256,24 +320,49 @@ void MainWindow::showImage(Volume image, const QString& path) {
   state_.setImage(std::move(image));
   imagePath_ = path;
   labelsPath_.clear();
-  setWindowTitle(QFileInfo(path).fileName() + " — Krait Studio");
-  presets_->setCurrentIndex(0);
+  setWindowTitle(QFileInfo(path).fileName() + "[*] — Krait Studio");
+  presets_->setCurrentIndex(state_.openingPreset() + 1);  // 0: percentiles, then the CT presets
+  for (QWidget* w : std::initializer_list<QWidget*>{presets_, windowWidth_, windowLevel_}) w->setEnabled(true);
   for (auto* v : views_) v->resetViewport();
   rememberRecent(path);
   if (threeD_) threeD_->setVolumeRendering(&state_.image(), volumeRendering_->isChecked());
   panel_->updateButtons();
   labelsChanged();
+  views_[0]->setFocus();
 }
 
 QString MainWindow::openLabels(const QString& path, bool quiet) {
   if (!state_.hasImage()) return fail("Open label map", "Open an image first.", quiet);
+  QString named;
   try {
-    state_.loadLabels(io::readVolume(path.toStdString()), path.toStdString());
+    const std::filesystem::path file = path.toStdString();
+    Volume labels = io::readVolume(file);
+    if (const std::string differs = gridDifference(labels.geometry(), state_.image().geometry()); !differs.empty()) {
+      if (labels.components() != 1 || !resamplePrompt_(QString::fromStdString(differs)))
+        throw inputError(file.string(), "the label map lies on another grid than the image: " + differs);
+      labels = resampleNearest(labels, state_.image().geometry());
+    }
+    std::vector<std::filesystem::path> tables;
+    const std::vector<LabelDescription> described = labelTableBeside(file, &tables);
+    state_.loadLabels(labels, file.string());
+    state_.segments().describe(described);
+    for (const auto& t : tables) named += (named.isEmpty() ? "" : ", ") + QString::fromStdString(t.filename().string());
   } catch (const std::exception& e) {
     return fail("Open label map", QString("Cannot open %1:\n%2").arg(path, e.what()), quiet);
   }
   labelsPath_ = path;
   panel_->updateButtons();
+  labelsChanged();
+  statusBar()->showMessage("Opened " + path + (named.isEmpty() ? "" : " (names and colours from " + named + ")"), 8000);
+  return {};
+}
+
+QString MainWindow::openLabelNames(const QString& path, bool quiet) {
+  try {
+    state_.segments().describe(readLabelTable(path.toStdString()));
+  } catch (const std::exception& e) {
+    return fail("Open label names", QString("Cannot open %1:\n%2").arg(path, e.what()), quiet);
+  }
   labelsChanged();
   return {};
 }
@@ -287,7 +376,8 @@ QString MainWindow::saveLabels(const QString& path, bool quiet) {
   }
   state_.labels().markSaved();
   labelsPath_ = path;
-  statusBar()->showMessage("Saved " + path, 5000);
+  setWindowModified(state_.hasPreview());
+  statusBar()->showMessage("Saved to " + path, 8000);
   return {};
 }
 
@@ -298,7 +388,7 @@ QString MainWindow::exportStl(int64_t label, const QString& path, bool quiet) {
   } catch (const std::exception& e) {
     return fail("Export STL", QString("Cannot export %1:\n%2").arg(path, e.what()), quiet);
   }
-  statusBar()->showMessage("Exported " + path, 5000);
+  statusBar()->showMessage("Exported to " + path, 8000);
   return {};
 }
 
@@ -352,6 +442,15 @@ void MainWindow::rememberRecent(const QString& path) {
   for (const auto& p : withRecent(recent, QFileInfo(path).absoluteFilePath().toStdString())) list << QString::fromStdString(p);
   QSettings().setValue("recentFiles", list);
   fillRecentMenu();
+  updateStartText();
+}
+
+void MainWindow::updateStartText() {
+  QString text = "Open a scan: File > Open image… (Ctrl+O), File > Open DICOM folder…, or drop a file or folder here.";
+  const QStringList recent = recentFiles();
+  if (!recent.isEmpty()) text += "\n\nRecent (File > Open recent):\n" + recent.mid(0, 5).join("\n");
+  views_[0]->setEmptyText(text);
+  views_[1]->setEmptyText("NIfTI, NRRD, MetaImage and DICOM (files, folders, DICOMDIR)");
 }
 
 QStringList MainWindow::recentFiles() const { return QSettings().value("recentFiles").toStringList(); }
@@ -379,14 +478,22 @@ void MainWindow::applyPreset(int index) {
   refresh();
 }
 
+void MainWindow::showWindowValues() {
+  const QSignalBlocker width(windowWidth_), level(windowLevel_);
+  windowWidth_->setValue(state_.window().width);
+  windowLevel_->setValue(state_.window().center);
+}
+
 QString MainWindow::statusText() const { return readout_->text(); }
 
 void MainWindow::refresh() {
   if (state_.hasImage()) readout_->setText(QString::fromStdString(state_.statusText()));
+  showWindowValues();
   for (auto* v : views_) v->update();
 }
 
 void MainWindow::labelsChanged() {
+  setWindowModified(state_.hasImage() && (state_.labels().modified() || state_.hasPreview()));
   table_->refresh();
   refresh();
   surfaceTimer_->start();

@@ -16,6 +16,7 @@
 
 class QAction;
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QMenu;
 class QSpinBox;
@@ -34,11 +35,15 @@ class MainWindow : public QMainWindow {
  public:
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
-  // Opens a NIfTI / NRRD / MHA / DICOM file, or a DICOM folder (asking which series when it holds several),
-  // through the same I/O as the CLI. The current image stays when it fails or the user cancels.
-  QString openPath(const QString& path, bool quiet = false);
-  // A label map on the image's grid, shown as the overlay.
+  // Opens a NIfTI / NRRD / MHA / DICOM file, or a DICOM folder (the series `seriesUid`, else asking which when
+  // it holds several), through the same I/O as the CLI. The current image stays when it fails or the user
+  // cancels.
+  QString openPath(const QString& path, bool quiet = false, const std::string& seriesUid = "");
+  // A label map shown as the overlay, named and coloured by the label tables beside it (label_table.h); one on
+  // another grid is resampled onto the image's when the user agrees (nearest neighbour).
   QString openLabels(const QString& path, bool quiet = false);
+  // Label names and colours from a table file (ITK-SNAP, 3D Slicer, FreeSurfer, MRIcron).
+  QString openLabelNames(const QString& path, bool quiet = false);
   // The label map (UInt8 when it fits) in the image's geometry; the file appears only when complete.
   QString saveLabels(const QString& path, bool quiet = false);
   QString exportStl(int64_t label, const QString& path, bool quiet = false);
@@ -51,6 +56,9 @@ class MainWindow : public QMainWindow {
   // Asked when unsaved label edits would be lost: Save, Discard or Cancel. By default a message box.
   using UnsavedPrompt = std::function<QMessageBox::StandardButton()>;
   void setUnsavedPrompt(UnsavedPrompt prompt) { unsavedPrompt_ = std::move(prompt); }
+  // Asked when a label map lies on another grid (what differs, in words): true resamples it onto the image's.
+  using ResamplePrompt = std::function<bool(const QString& differences)>;
+  void setResamplePrompt(ResamplePrompt prompt) { resamplePrompt_ = std::move(prompt); }
 
   const ViewerState& state() const { return state_; }
   ViewerState& state() { return state_; }
@@ -76,6 +84,9 @@ class MainWindow : public QMainWindow {
   void labelsChanged();     // the shown map changed: recount, repaint, redo the surfaces soon
   void updateSurfaces();
   void applyPreset(int index);
+  void showWindowValues();  // the W and L boxes follow the window
+  void updateStartText();   // what the empty views say: how to open a scan, and the recent files
+  void showShortcuts();
   void showImage(Volume image, const QString& path);
   void rememberRecent(const QString& path);
   void fillRecentMenu();
@@ -92,6 +103,7 @@ class MainWindow : public QMainWindow {
   PluginDocks* pluginDocks_ = nullptr;
   QLabel* readout_ = nullptr;
   QComboBox* presets_ = nullptr;
+  QDoubleSpinBox *windowWidth_ = nullptr, *windowLevel_ = nullptr;
   QSpinBox *brushSize_ = nullptr, *brushLabel_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   QAction* volumeRendering_ = nullptr;
@@ -99,6 +111,7 @@ class MainWindow : public QMainWindow {
   QString imagePath_, labelsPath_;
   SeriesChooser chooseSeries_;
   UnsavedPrompt unsavedPrompt_;
+  ResamplePrompt resamplePrompt_;
 };
 
 }  // namespace krait::studio

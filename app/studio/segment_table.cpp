@@ -5,12 +5,13 @@
 #include <QLabel>
 #include <QSlider>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace krait::studio {
 
 namespace {
-enum Column { Colour, Name, Millilitres, Voxels, Columns };
+enum Column { Colour, Value, Name, Millilitres, Voxels, Columns };
 }
 
 SegmentTable::SegmentTable(ViewerState& state, QWidget* parent) : QWidget(parent), state_(state) {
@@ -25,11 +26,14 @@ SegmentTable::SegmentTable(ViewerState& state, QWidget* parent) : QWidget(parent
   layout->addLayout(row);
   table_ = new QTableWidget(0, Columns, this);
   table_->setObjectName("segments");
-  table_->setHorizontalHeaderLabels({"", "Name", "mL", "Voxels"});
+  table_->setHorizontalHeaderLabels({"", "#", "Name", "mL", "Voxels"});
   table_->verticalHeader()->hide();
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
-  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  // Names are renamed in place (double-click, F2); long ones are elided, their tooltip whole.
+  table_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+  table_->setTextElideMode(Qt::ElideMiddle);
+  table_->horizontalHeader()->setSectionResizeMode(Value, QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
   table_->horizontalHeader()->setSectionResizeMode(Millilitres, QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setSectionResizeMode(Voxels, QHeaderView::ResizeToContents);
@@ -42,9 +46,18 @@ SegmentTable::SegmentTable(ViewerState& state, QWidget* parent) : QWidget(parent
   });
   connect(table_, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
     if (filling_ || item->column() != Name) return;
+    SegmentRow& shown = rows_[static_cast<size_t>(item->row())];
+    const int64_t label = item->data(Qt::UserRole).toLongLong();
+    if (const std::string name = item->text().trimmed().toStdString(); name != shown.name) {
+      state_.segments().rename(label, name);
+      // After Qt has finished with the edited item: an emptied name goes back to "Label N".
+      QTimer::singleShot(0, this, &SegmentTable::refresh);
+      return;
+    }
     const bool visible = item->checkState() == Qt::Checked;
-    state_.segments().setVisible(item->data(Qt::UserRole).toLongLong(), visible);
-    rows_[static_cast<size_t>(item->row())].visible = visible;
+    if (visible == shown.visible) return;
+    state_.segments().setVisible(label, visible);
+    shown.visible = visible;
     Q_EMIT visibilityChanged();
   });
   connect(table_, &QTableWidget::itemSelectionChanged, this, [this] {
@@ -62,16 +75,24 @@ void SegmentTable::refresh() {
     const SegmentRow& s = rows_[static_cast<size_t>(r)];
     auto* colour = new QTableWidgetItem;
     colour->setBackground(QColor(s.colour.r, s.colour.g, s.colour.b));
+    colour->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
     table_->setItem(r, Colour, colour);
-    auto* name = new QTableWidgetItem(QString("%1  %2").arg(s.label).arg(QString::fromStdString(s.name)));
+    auto* value = new QTableWidgetItem(QString::number(s.label));
+    value->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    value->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    table_->setItem(r, Value, value);
+    auto* name = new QTableWidgetItem(QString::fromStdString(s.name));
+    name->setToolTip(QString::fromStdString(s.name));
     name->setData(Qt::UserRole, static_cast<qlonglong>(s.label));
-    name->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable);
+    name->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable | Qt::ItemIsEditable);
     name->setCheckState(s.visible ? Qt::Checked : Qt::Unchecked);
     table_->setItem(r, Name, name);
     auto* ml = new QTableWidgetItem(QString::number(s.millilitres, 'f', 2));
+    ml->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
     ml->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     table_->setItem(r, Millilitres, ml);
     auto* voxels = new QTableWidgetItem(QString::number(s.voxels));
+    voxels->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
     voxels->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     table_->setItem(r, Voxels, voxels);
     if (s.label == selected) table_->selectRow(r);

@@ -1,6 +1,7 @@
 #pragma once
-// The segment table: colour, name, visibility, volume (mL) and voxel count of every label, with the overlay's
-// opacity above it. Ticking a row's box shows or hides that label in every view.
+// The segment table: colour, value, name, visibility, volume (mL) and voxel count of every label, with the
+// overlay's opacity above it. Ticking a row's box shows or hides that label in every view; double-clicking a
+// name renames the label.
 #include <QWidget>
 
 #include "viewer_state.h"

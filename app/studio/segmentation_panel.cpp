@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "krait/engine/engine.h"
+#include "model_title.h"
 
 namespace krait::studio {
 
@@ -84,12 +85,14 @@ SegmentationPanel::SegmentationPanel(ViewerState& state, QWidget* parent) : QWid
   });
   connect(accept_, &QPushButton::clicked, this, [this] {
     state_.acceptPreview();
+    message_->setText("Accepted: the segmentation is the label map now (Edit > Undo takes it back). Save it with File > Save label map.");
     updateButtons();
     Q_EMIT previewChanged();
     Q_EMIT accepted();
   });
   connect(discard_, &QPushButton::clicked, this, [this] {
     state_.discardPreview();
+    message_->setText("Discarded: the label map is as it was.");
     updateButtons();
     Q_EMIT previewChanged();
   });
@@ -113,7 +116,8 @@ void SegmentationPanel::reloadModels() {
 }
 
 void SegmentationPanel::addModelFolder(const QString& folder) {
-  if (models_->findData(folder) < 0) models_->addItem(QFileInfo(folder).fileName() + "  (folder)", folder);
+  if (models_->findData(folder) < 0)
+    models_->addItem(QString::fromStdString(modelFolderTitle(folder.toStdString())) + "  (folder)", folder);
   models_->setCurrentIndex(models_->findData(folder));
   updateButtons();
 }

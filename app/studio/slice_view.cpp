@@ -1,6 +1,7 @@
 #include "slice_view.h"
 
 #include <QImage>
+#include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QWheelEvent>
@@ -12,6 +13,7 @@ namespace krait::studio {
 SliceView::SliceView(ViewerState& state, ViewPlane plane, QWidget* parent) : QWidget(parent), state_(state), plane_(plane) {
   setMinimumSize(160, 160);
   setMouseTracking(false);
+  setFocusPolicy(Qt::StrongFocus);
   setAttribute(Qt::WA_OpaquePaintEvent);
 }
 
@@ -50,7 +52,11 @@ bool SliceView::picturePixel(const QPointF& p, int& x, int& y) const {
 void SliceView::paintEvent(QPaintEvent*) {
   QPainter painter(this);
   painter.fillRect(rect(), Qt::black);
-  if (!state_.hasImage()) return;
+  if (!state_.hasImage()) {
+    painter.setPen(QColor(200, 200, 200));
+    painter.drawText(rect().adjusted(16, 16, -16, -16), Qt::AlignCenter | Qt::TextWordWrap, emptyText_);
+    return;
+  }
   const SliceImage picture = state_.picture(plane_);
   const QImage image(reinterpret_cast<const uchar*>(picture.pixels.data()), picture.width, picture.height,
                      picture.width * 4, QImage::Format_ARGB32);
@@ -71,6 +77,21 @@ void SliceView::paintEvent(QPaintEvent*) {
   painter.drawText(box, Qt::AlignTop | Qt::AlignLeft,
                    QString("%1 %2/%3").arg(viewPlaneName(plane_)).arg(state_.slice(plane_) + 1)
                        .arg(sliceCount(state_.image().geometry(), state_.axes(plane_))));
+}
+
+void SliceView::keyPressEvent(QKeyEvent* event) {
+  if (!state_.hasImage()) return QWidget::keyPressEvent(event);
+  const int64_t last = sliceCount(state_.image().geometry(), state_.axes(plane_)) - 1;
+  switch (event->key()) {
+    case Qt::Key_Up: state_.scroll(plane_, 1); break;
+    case Qt::Key_Down: state_.scroll(plane_, -1); break;
+    case Qt::Key_PageUp: state_.scroll(plane_, 10); break;
+    case Qt::Key_PageDown: state_.scroll(plane_, -10); break;
+    case Qt::Key_Home: state_.goToSlice(plane_, 0); break;
+    case Qt::Key_End: state_.goToSlice(plane_, last); break;
+    default: return QWidget::keyPressEvent(event);
+  }
+  Q_EMIT stateChanged();
 }
 
 void SliceView::pointAt(const QPointF& p) {

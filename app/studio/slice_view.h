@@ -2,6 +2,8 @@
 // One slice view: paints the picture ViewerState computes, placed by its Viewport (true aspect, zoom, pan),
 // with the crosshair and the orientation letters. Left button: the tool (move the crosshair, paint, erase);
 // right-drag: window/level; middle-drag: pan; wheel: next/previous slice; Ctrl+wheel: zoom about the mouse.
+// Keys (once clicked): Up/Down a slice, Page Up/Down ten, Home/End the first and last. Without an image it
+// shows `emptyText` (how to open one).
 #include <QWidget>
 
 #include "viewer_state.h"
@@ -19,6 +21,12 @@ class SliceView : public QWidget {
   bool picturePixel(const QPointF& widget, int& x, int& y) const;
   const Viewport& viewport() const { return viewport_; }
   void resetViewport() { viewport_ = Viewport{}; }
+  // What the view says while no image is open.
+  const QString& emptyText() const { return emptyText_; }
+  void setEmptyText(const QString& text) {
+    emptyText_ = text;
+    update();
+  }
 
  Q_SIGNALS:
   void stateChanged();  // the crosshair or the window moved: every view repaints
@@ -30,6 +38,7 @@ class SliceView : public QWidget {
   void mouseMoveEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
 
  private:
   QSizeF pictureMillimetres() const;
@@ -43,6 +52,7 @@ class SliceView : public QWidget {
   QPointF dragStart_, lastMouse_;
   QPoint lastPaint_{-1, -1};  // picture pixel of the stroke's last dab; x < 0: no stroke
   WindowLevel windowAtDragStart_;
+  QString emptyText_;
 };
 
 }  // namespace krait::studio

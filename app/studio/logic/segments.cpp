@@ -13,6 +13,18 @@ void Segments::describe(const std::vector<models::LabelEntry>& labels) {
   }
 }
 
+void Segments::describe(const std::vector<LabelDescription>& table) {
+  for (const LabelDescription& d : table) {
+    if (!d.name.empty()) names_[d.value] = d.name;
+    if (d.colour) style(d.value).colour = toRgb(*d.colour);
+  }
+}
+
+void Segments::rename(int64_t label, const std::string& name) {
+  if (name.empty()) names_.erase(label);
+  else names_[label] = name;
+}
+
 std::string Segments::name(int64_t label) const {
   const auto it = names_.find(label);
   return it != names_.end() ? it->second : "Label " + std::to_string(label);

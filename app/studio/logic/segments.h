@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "label_statistics.h"
+#include "label_table.h"
 #include "slice_image.h"
 #include "krait/models/nnunet/model_store.h"
 
@@ -25,6 +26,10 @@ class Segments {
  public:
   // Names and colours of a model's labels; labels it does not name keep theirs.
   void describe(const std::vector<models::LabelEntry>& labels);
+  // Names and colours of a label table (label_table.h): a colour-only table colours labels without naming them.
+  void describe(const std::vector<LabelDescription>& table);
+  // A name the user gave in the table; empty goes back to "Label N".
+  void rename(int64_t label, const std::string& name);
   void clear() { names_.clear(), styles_.clear(); }
   std::string name(int64_t label) const;
   const LabelStyles& styles() const { return styles_; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cursor_readout.h"
+#include "label_grid.h"
 #include "krait/base/error.h"
 
 namespace krait::studio {
@@ -11,7 +12,8 @@ void ViewerState::setImage(Volume image) {
   image_ = std::move(image);
   const auto& size = image_.geometry().size;
   crosshair_ = {size[0] / 2, size[1] / 2, size[2] / 2};
-  window_ = percentileWindow(image_);
+  openingPreset_ = studio::openingPreset(image_);
+  resetWindow();
   const ValueRange range = image_.valueRange();
   valueSpan_ = std::max(range.max - range.min, 1.0);
   labels_.reset(image_.geometry());
@@ -19,12 +21,17 @@ void ViewerState::setImage(Volume image) {
   preview_ = Volume();
 }
 
+void ViewerState::resetWindow() {
+  if (image_.empty()) return;
+  window_ = openingPreset_ >= 0 ? ctPresets()[static_cast<size_t>(openingPreset_)].window : percentileWindow(image_);
+}
+
 void ViewerState::setOpacity(double opacity) { opacity_ = std::clamp(opacity, 0.0, 1.0); }
 
 void ViewerState::loadLabels(const Volume& labels, const std::string& source) {
   // 1e-3 mm: files written by other tools round geometry in their headers.
-  if (!labels.geometry().sameAs(image_.geometry(), 1e-3))
-    throw inputError(source, "the label map's grid (size, spacing, origin or direction) differs from the image's");
+  if (const std::string differs = gridDifference(labels.geometry(), image_.geometry()); !differs.empty())
+    throw inputError(source, "the label map lies on another grid than the image: " + differs);
   if (labels.components() != 1) throw inputError(source, "a label map has one channel");
   try {
     labels_.load(labels);
@@ -74,9 +81,11 @@ void ViewerState::pointAt(ViewPlane plane, int x, int y) {
   setCrosshair(voxelAt(image_.geometry(), axes(plane), slice(plane), x, y));
 }
 
-void ViewerState::scroll(ViewPlane plane, int steps) {
+void ViewerState::scroll(ViewPlane plane, int steps) { goToSlice(plane, slice(plane) + steps); }
+
+void ViewerState::goToSlice(ViewPlane plane, int64_t slice) {
   auto index = crosshair_;
-  index[axes(plane).normal] += steps;
+  index[axes(plane).normal] = slice;
   setCrosshair(index);
 }
 

@@ -24,8 +24,12 @@ struct EditTool {
 
 class ViewerState {
  public:
-  // The crosshair goes to the centre, the window spans the 0.5..99.5 percentiles; the labels start empty.
+  // The crosshair goes to the centre, the window is the opening one (window_level.h's openingPreset: a CT
+  // preset for a CT, else the 0.5..99.5 percentiles); the labels start empty.
   void setImage(Volume image);
+  // The preset the image opened with (index in ctPresets(), -1: percentiles) and a return to that window.
+  int openingPreset() const { return openingPreset_; }
+  void resetWindow();
   bool hasImage() const { return !image_.empty(); }
   const Volume& image() const { return image_; }
 
@@ -40,6 +44,8 @@ class ViewerState {
   void scroll(ViewPlane plane, int steps);
 
   const WindowLevel& window() const { return window_; }
+  // Moves the view's slice to `slice` (clamped).
+  void goToSlice(ViewPlane plane, int64_t slice);
   void setWindow(const WindowLevel& window) { window_ = window; }
   // A window drag of (dx, dy) screen pixels, scaled so that the view's width spans the image's value range.
   void dragWindow(const WindowLevel& start, double dx, double dy, int viewWidthPixels);
@@ -51,7 +57,8 @@ class ViewerState {
   double opacity() const { return opacity_; }
   void setOpacity(double opacity);
   // A label map on the image's grid replaces the current one (not undoable: it is what the file holds).
-  // Throws Error(Input) naming `source` when its grid differs from the image's.
+  // Throws Error(Input) naming `source` and what differs when its grid is another (label_grid.h: the caller may
+  // resample it onto the image's and load that).
   void loadLabels(const Volume& labels, const std::string& source);
   // A segmentation shown instead of the labels until accepted (one undoable step) or discarded.
   void setPreview(Volume labels, const std::vector<models::LabelEntry>& entries);
@@ -78,6 +85,7 @@ class ViewerState {
   Volume image_;
   std::array<int64_t, 3> crosshair_{};
   WindowLevel window_;
+  int openingPreset_ = -1;
   double valueSpan_ = 1.0;
   LabelEditor labels_;
   Segments segments_;

@@ -15,6 +15,15 @@ const std::vector<WindowPreset>& ctPresets() {
   return presets;
 }
 
+int openingPreset(const Volume& volume) {
+  const ValueRange range = volume.valueRange();
+  if (!(range.min <= -500.0 && range.max >= 300.0)) return -1;
+  const auto& presets = ctPresets();
+  for (size_t i = 0; i < presets.size(); ++i)
+    if (presets[i].name == "CT abdomen") return static_cast<int>(i);
+  return -1;
+}
+
 WindowLevel percentileWindow(const Volume& volume, double low, double high) {
   const Geometry& g = volume.geometry();
   const int64_t count = g.voxelCount();
