@@ -2,6 +2,7 @@
 #include <chrono>
 #include <exception>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -135,8 +136,8 @@ int runBatch(const std::vector<std::string>& argv) {
       if (asJson) std::cout << json{{"case", c.id}, {"status", report["status"]}, {"report", reportPath.string()}}.dump() << "\n";
       else if (!quiet && ok)
         std::cout << "[" << i + 1 << "/" << cases.size() << "] " << c.id << ": " << report["labels"].size()
-                  << " labels, network " << report["seconds"]["network"].get<double>() << " s ("
-                  << report["device"].get<std::string>() << ")\n";
+                  << " labels, network " << std::fixed << std::setprecision(1) << report["seconds"]["network"].get<double>()
+                  << std::defaultfloat << " s (" << report["device"].get<std::string>() << ")\n";
     }
   };
   const auto guarded = [&](Segmenter& worker) {

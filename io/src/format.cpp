@@ -71,8 +71,10 @@ FileFormat outputFormat(const fs::path& path) {
                                       " (krait batch writes one mask per case into a folder)");
   const FileFormat f = formatFromName(path);
   if (f != FileFormat::Nifti && f != FileFormat::Nrrd && f != FileFormat::MetaImage)
+    // No extension at all is nnU-Net's habit of naming an output folder: say where folders go.
     throw Error(ErrorKind::Usage, path.string() +
-                                      ": cannot tell the output format; use .nii, .nii.gz, .nrrd, .nhdr, .mha or .mhd");
+                                      ": cannot tell the output format; use .nii, .nii.gz, .nrrd, .nhdr, .mha or .mhd" +
+                                      (path.has_extension() ? "" : " (a folder of masks is krait batch's -o)"));
   return f;
 }
 

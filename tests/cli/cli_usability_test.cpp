@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 
@@ -74,7 +75,12 @@ TEST(CliUsability, BatchOutputsInsideTheInputFolderAreNeverCases) {
   fs::copy_file(smallImage(), d / "cases" / "a_0000.nii");
   const std::vector<std::string> args{"batch", "-m", kModel.string(), "--input-dir", (d / "cases").string(), "-o",
                                       (d / "cases" / "pred").string(), "--json", "--disable-tta"};
-  ASSERT_EQ(runKrait(args).exitCode, 0);
+  std::vector<std::string> human = args;
+  human.erase(std::find(human.begin(), human.end(), "--json"));
+  const auto first = runKrait(human);
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  // The human line rounds the seconds.
+  EXPECT_TRUE(std::regex_search(first.out, std::regex(R"(\[1/1\] a: 2 labels, network \d+\.\d s \(cpu\))"))) << first.out;
   const auto again = runKrait(args);  // pred/ now exists inside cases/
   ASSERT_EQ(again.exitCode, 0) << again.err;
   EXPECT_NE(again.out.find(R"({"case":"a","status":"skipped"})"), std::string::npos) << again.out;
@@ -104,6 +110,11 @@ TEST(CliUsability, NnunetHabitsGetKraitsEquivalent) {
     args.insert(args.end(), flag.begin(), flag.end());
     expectRefused(runKrait(args), 2, says);
   }
+  // nnU-Net's -o names a folder: an existing one, or a name without an extension.
+  expectRefused(runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", (d / "imagesTs").string()}),
+                2, "is a folder; name the file to write, e.g. " + (d / "imagesTs" / "mask.nii.gz").string());
+  expectRefused(runKrait({"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o", (d / "pred").string()}),
+                2, "cannot tell the output format; use .nii, .nii.gz, .nrrd, .nhdr, .mha or .mhd (a folder of masks is krait batch's -o)");
   EXPECT_FALSE(fs::exists(d / "m.nii.gz"));
 }
 
