@@ -5,6 +5,7 @@
 #ifndef KRAIT_SCAN_LANES
 
 #include "krait/models/ops/selective_scan.h"
+#include "selective_scan_check.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/record_function.h>
@@ -97,24 +98,6 @@ namespace krait::models {
 
 namespace {
 
-void check(const SelectiveScanInputs& in) {
-  const auto& u = in.u;
-  if (!u.defined() || !in.delta.defined() || !in.A.defined() || !in.B.defined() || !in.C.defined())
-    throw std::invalid_argument("selective scan: u, delta, A, B and C are required");
-  if (u.dim() != 3 || in.delta.sizes() != u.sizes()) throw std::invalid_argument("selective scan: u and delta must be (B, D, L)");
-  if (in.A.dim() != 2 || in.A.size(0) != u.size(1)) throw std::invalid_argument("selective scan: A must be (D, N)");
-  const int64_t n = in.A.size(1);
-  for (const auto* t : {&in.B, &in.C}) {
-    const bool plain = t->dim() == 3 && t->size(0) == u.size(0) && t->size(1) == n && t->size(2) == u.size(2);
-    const bool grouped = t->dim() == 4 && t->size(0) == u.size(0) && t->size(1) > 0 && t->size(2) == n &&
-                         t->size(3) == u.size(2) && u.size(1) % t->size(1) == 0;
-    if (!plain && !grouped) throw std::invalid_argument("selective scan: B and C must be (B, N, L) or (B, G, N, L)");
-  }
-  if (in.z.defined() && in.z.sizes() != u.sizes()) throw std::invalid_argument("selective scan: z must match u");
-  for (const auto* t : {&in.D, &in.deltaBias})
-    if (t->defined() && (t->dim() != 1 || t->size(0) != u.size(1)))
-      throw std::invalid_argument("selective scan: D and deltaBias must be (D)");
-}
 
 // States decay by exp(dt*A) every step and soon fall below 1e-38, where x86 arithmetic on denormals is ~50x
 // slower; they are flushed to zero, as the official CUDA kernel (built with fast math) does.
@@ -314,12 +297,31 @@ torch::Tensor scanCpu(const SelectiveScanInputs& in, const Kernel& k) {
 
 }  // namespace
 
+void checkSelectiveScanInputs(const SelectiveScanInputs& in) {
+  const auto& u = in.u;
+  if (!u.defined() || !in.delta.defined() || !in.A.defined() || !in.B.defined() || !in.C.defined())
+    throw std::invalid_argument("selective scan: u, delta, A, B and C are required");
+  if (u.dim() != 3 || in.delta.sizes() != u.sizes()) throw std::invalid_argument("selective scan: u and delta must be (B, D, L)");
+  if (in.A.dim() != 2 || in.A.size(0) != u.size(1)) throw std::invalid_argument("selective scan: A must be (D, N)");
+  const int64_t n = in.A.size(1);
+  for (const auto* t : {&in.B, &in.C}) {
+    const bool plain = t->dim() == 3 && t->size(0) == u.size(0) && t->size(1) == n && t->size(2) == u.size(2);
+    const bool grouped = t->dim() == 4 && t->size(0) == u.size(0) && t->size(1) > 0 && t->size(2) == n &&
+                         t->size(3) == u.size(2) && u.size(1) % t->size(1) == 0;
+    if (!plain && !grouped) throw std::invalid_argument("selective scan: B and C must be (B, N, L) or (B, G, N, L)");
+  }
+  if (in.z.defined() && in.z.sizes() != u.sizes()) throw std::invalid_argument("selective scan: z must match u");
+  for (const auto* t : {&in.D, &in.deltaBias})
+    if (t->defined() && (t->dim() != 1 || t->size(0) != u.size(1)))
+      throw std::invalid_argument("selective scan: D and deltaBias must be (D)");
+}
+
 bool cpuScanKernelSupported(CpuScanKernel k) { return supported(k); }
 
 const char* cpuScanKernelName(CpuScanKernel k) { return supported(k) ? kernel(k).name : "unsupported"; }
 
 torch::Tensor selectiveScan(const SelectiveScanInputs& in) {
-  check(in);
+  checkSelectiveScanInputs(in);
 #ifdef KRAIT_WITH_CUDA
   if (in.u.is_cuda()) return selectiveScanCuda(in);
 #endif
@@ -329,14 +331,15 @@ torch::Tensor selectiveScan(const SelectiveScanInputs& in) {
 }
 
 torch::Tensor selectiveScan(const SelectiveScanInputs& in, CpuScanKernel k) {
-  check(in);
+  checkSelectiveScanInputs(in);
   if (!in.u.device().is_cpu()) throw std::invalid_argument("selective scan: the CPU kernels take CPU tensors, not " + in.u.device().str());
   return scanCpu(in, kernel(k));
 }
 
 torch::Tensor selectiveScanReference(const SelectiveScanInputs& in) {
-  check(in);
-  const auto f = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
+  checkSelectiveScanInputs(in);
+  const auto type = in.u.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  const auto f = [type](const torch::Tensor& t) { return t.to(type); };
   torch::Tensor u = f(in.u), delta = f(in.delta), A = f(in.A);
   if (in.deltaBias.defined()) delta = delta + f(in.deltaBias).unsqueeze(-1);
   if (in.deltaSoftplus) delta = torch::softplus(delta);

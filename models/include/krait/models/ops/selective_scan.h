@@ -45,7 +45,24 @@ torch::Tensor selectiveScan(const SelectiveScanInputs& in);
 torch::Tensor selectiveScan(const SelectiveScanInputs& in, CpuScanKernel kernel);
 
 // mamba_ssm's selective_scan_ref, one LibTorch op per timestep: the oracle for tests and the baseline that
-// the benchmark compares against.
+// the benchmark compares against. Computes in fp32, or in fp64 for fp64 u; differentiable by LibTorch's
+// autograd (the oracle for the backward pass).
 torch::Tensor selectiveScanReference(const SelectiveScanInputs& in);
+
+// The gradients of the scan's output with respect to each input (mamba_ssm's selective_scan_bwd); undefined
+// where the input is absent. Each has its input's shape and type (B and C grouped or plain as given).
+struct SelectiveScanGradients {
+  torch::Tensor u, delta, A, B, C, D, z, deltaBias;
+};
+
+// The backward pass, given dL/d(out). CPU: computes in fp64 for fp64 u, else fp32; the states are recomputed
+// a chunk of 64 steps at a time from checkpoints of every 64th state, so memory stays O(B D N L / 64) instead
+// of the O(B D N L) of storing them, at the cost of a second forward sweep; parallel over batch x blocks of
+// channels, each block adding its B and C gradients into its own buffer (reduced at the end, no atomics).
+SelectiveScanGradients selectiveScanBackward(const SelectiveScanInputs& in, const torch::Tensor& gradOut);
+
+// The scan as a LibTorch autograd op: selectiveScan forward (selectiveScanReference's arithmetic for fp64),
+// selectiveScanBackward backward. `in.out` must be undefined.
+torch::Tensor selectiveScanDifferentiable(const SelectiveScanInputs& in);
 
 }  // namespace krait::models
