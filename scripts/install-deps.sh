@@ -11,7 +11,10 @@ PACKAGES="
   libinsighttoolkit5-dev libdcmtk-dev libopenjp2-7-dev libdeflate-dev zlib1g-dev nlohmann-json3-dev
   qt6-base-dev libqt6opengl6-dev libvtk9-dev libgl1-mesa-dri
   libgtest-dev xvfb xauth libdlpack-dev
+  python3-torch
 "
+# python3-torch: the tests load checkpoints Krait writes with PyTorch itself (tests/models/load_krait_checkpoint.py),
+# as nnU-Net would; it shares Debian's libtorch with libtorch-dev.
 # scripts/fetch-test-data.sh packs the test files that ship in npm packages; machines that already have
 # a Node.js toolchain keep theirs.
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"

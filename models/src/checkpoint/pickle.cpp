@@ -149,6 +149,8 @@ PyRef Unpickler::call(const PyRef& callee, const PyRef& argsRef, std::size_t at)
     if (name == "torch._utils._rebuild_parameter" || name == "torch._utils._rebuild_parameter_with_state")
       return args.at(0);
     if (name == "torch._tensor._rebuild_from_type_v2") return call(args.at(0), args.at(2), at);
+    // LibTorch's pickler (torch::pickle_save: Krait's own checkpoints) tags typed containers with their type.
+    if (name == "torch.jit._pickle.restore_type_tag") return args.at(0);
     if (name == "_codecs.encode") return make(PyBytes{latin1(args.at(0)->as<std::string>())});
     // numpy 1 and numpy 2 name the same function differently.
     if ((name == "numpy.core.multiarray.scalar" || name == "numpy._core.multiarray.scalar") && args.size() == 2 && args[0]->is<PyInstance>() && args[1]->is<PyBytes>()) {

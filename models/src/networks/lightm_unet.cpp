@@ -90,9 +90,7 @@ class ResUpBlockImpl : public torch::nn::Module {
     skipScale_ = registerTensor(*this, "skip_scale", {1});
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    const torch::Tensor y = torch::addcmul(conv_->forward(norm1_->forward(x, 0.0)), x, skipScale_);
-    norm2_->normalizeInPlace(y, 0.0);
-    return y;
+    return norm2_->normalizeFresh(torch::addcmul(conv_->forward(norm1_->forward(x, 0.0)), x, skipScale_), 0.0);
   }
 
  private:

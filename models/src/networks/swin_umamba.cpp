@@ -31,10 +31,9 @@ class UnetResBlockImpl : public torch::nn::Module {
   }
 
  private:
-  // x: a convolution's fresh output, normalised in place.
+  // x: a convolution's fresh output (normalised in place unless training).
   static torch::Tensor instanceNorm(const torch::Tensor& x, double slope = 1.0, const torch::Tensor& residual = {}) {
-    normalizeGroups(x, x, x.size(1), {}, {}, slope, residual);
-    return x;
+    return normalizedGroups(x, x.size(1), {}, {}, slope, residual);
   }
   Conv conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
 };

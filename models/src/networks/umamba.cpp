@@ -27,10 +27,11 @@ class BasicResBlockImpl : public torch::nn::Module {
   }
   torch::Tensor forward(const torch::Tensor& x) {
     torch::Tensor y = conv1_->forward(x, /*withBias=*/false);
-    norm1_->normalizeInPlace(y, kSlope);
+    y = norm1_->normalizeFresh(y, kSlope);
     y = conv2_->forward(y, /*withBias=*/false);
-    norm2_->normalizeInPlace(y, kSlope, conv3_->forward(x, /*withBias=*/false), conv3_->bias());
-    return y;
+    // The shortcut's bias joins the second norm's shift, unless the convolution added it (training).
+    const torch::Tensor shortcutBias = conv3_->addsBias(x, false) ? torch::Tensor() : conv3_->bias();
+    return norm2_->normalizeFresh(y, kSlope, conv3_->forward(x, /*withBias=*/false), shortcutBias);
   }
 
  private:
@@ -47,9 +48,7 @@ class ConvNormImpl : public torch::nn::Module {
     norm_ = register_module("norm", InstanceNorm(channels, true));
   }
   torch::Tensor forward(const torch::Tensor& x, double slope, const torch::Tensor& residual = {}) {
-    torch::Tensor y = conv_->forward(x, /*withBias=*/false);
-    norm_->normalizeInPlace(y, slope, residual);
-    return y;
+    return norm_->normalizeFresh(conv_->forward(x, /*withBias=*/false), slope, residual);
   }
 
  private:

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "krait/models/networks/mamba.h"
+#include "krait/models/ops/autograd.h"
 #ifdef KRAIT_WITH_CUDA
 #include "cuda/token_ops_tensors.h"
 #endif
@@ -76,14 +77,17 @@ void causalConvCpu(const at::Tensor& x, const at::Tensor& tapsFirst, const at::T
 torch::Tensor causalConv1dSilu(const torch::Tensor& x, ConvImpl& conv) {
   RECORD_USER_SCOPE("krait::causal_conv1d_silu");
   const int64_t length = x.size(1), channels = x.size(2), taps = conv.weight().size(2);
-  if (x.device().is_cpu() && x.scalar_type() == at::kFloat && x.stride(2) == 1) {
-    torch::Tensor out = at::empty({x.size(0), length, channels}, x.options());
-    causalConvCpu(x, conv.weight().reshape({channels, taps}).t().contiguous(), conv.bias(), out);
-    return out;
-  }
+  // The kernels, unless autograd records (then LibTorch's convolution, which it can differentiate).
+  if (!recordsGradient({x, conv.weight(), conv.bias()})) {
+    if (x.device().is_cpu() && x.scalar_type() == at::kFloat && x.stride(2) == 1) {
+      torch::Tensor out = at::empty({x.size(0), length, channels}, x.options());
+      causalConvCpu(x, conv.weight().reshape({channels, taps}).t().contiguous(), conv.bias(), out);
+      return out;
+    }
 #ifdef KRAIT_WITH_CUDA
-  if (torch::Tensor out = causalConv1dSiluCuda(x, conv.weight(), conv.bias()); out.defined()) return out;
+    if (torch::Tensor out = causalConv1dSiluCuda(x, conv.weight(), conv.bias()); out.defined()) return out;
 #endif
+  }
   return at::silu(conv.forward(x.transpose(1, 2)).narrow(2, 0, length)).transpose(1, 2);
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "krait/models/ops/autograd.h"
 #include "krait/models/ops/layers.h"
 
 #ifdef KRAIT_WITH_CUDA
@@ -116,6 +117,19 @@ void normalizeTensorOps(const torch::Tensor& x, const torch::Tensor& out, int64_
 }
 
 }  // namespace
+
+torch::Tensor normalizedGroups(const torch::Tensor& x, int64_t groups, const torch::Tensor& weight, const torch::Tensor& bias,
+                               double slope, const torch::Tensor& residual) {
+  if (!recordsGradient({x, weight, bias, residual})) {
+    normalizeGroups(x, x, groups, weight, bias, slope, residual);
+    return x;
+  }
+  if (residual.defined() && residual.sizes() != x.sizes())
+    throw std::invalid_argument("group norm: the residual's shape differs from the input's");
+  torch::Tensor y = torch::group_norm(x, groups, weight, bias, kEps);
+  if (residual.defined()) y = y + residual;
+  return slope == 1.0 ? y : torch::leaky_relu(y, slope);
+}
 
 void normalizeGroups(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
                      const torch::Tensor& bias, double slope, const torch::Tensor& residual) {

@@ -1,3 +1,4 @@
+#include "krait/models/ops/autograd.h"
 #include "krait/models/ops/layers.h"
 
 #include <torch/torch.h>
@@ -29,9 +30,13 @@ ConvImpl::ConvImpl(ConvOptions options) : options_(std::move(options)) {
   if (o.bias) bias_ = registerTensor(*this, "bias", {o.out});
 }
 
+bool ConvImpl::addsBias(const torch::Tensor& x, bool withBias) const {
+  return bias_.defined() && (withBias || recordsGradient({x, weight_, bias_}));
+}
+
 torch::Tensor ConvImpl::forward(const torch::Tensor& x, bool withBias) {
   const auto& o = options_;
-  const torch::Tensor bias = withBias ? bias_ : torch::Tensor();
+  const torch::Tensor bias = addsBias(x, withBias) ? bias_ : torch::Tensor();
   if (o.transposed) {
     switch (o.dims) {
       case 2: return torch::conv_transpose2d(x, weight_, bias, o.stride, o.padding, 0, o.groups);
@@ -76,6 +81,10 @@ LayerNormImpl::LayerNormImpl(int64_t channels) : channels_(channels) {
 }
 
 torch::Tensor LayerNormImpl::normalize(const torch::Tensor& x, torch::ScalarType out) {
+  if (recordsGradient({x, weight_, bias_})) {
+    const auto type = x.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+    return torch::layer_norm(x.to(type), {channels_}, weight_.to(type), bias_.to(type), 1e-5).to(out);
+  }
 #ifdef KRAIT_WITH_CUDA
   if (torch::Tensor y = layerNormCuda(x, weight_, bias_, 1e-5, out); y.defined()) return y;
 #endif
@@ -97,16 +106,17 @@ GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, bool affine) : gr
 }
 
 torch::Tensor GroupNormImpl::forward(const torch::Tensor& x, double slope) {
+  if (recordsGradient({x, weight_, bias_})) return normalizedGroups(x, groups_, weight_, bias_, slope);
   torch::Tensor out = torch::empty_like(x, torch::MemoryFormat::Contiguous);
   normalizeGroups(x, out, groups_, weight_, bias_, slope);
   return out;
 }
 
-void GroupNormImpl::normalizeInPlace(const torch::Tensor& x, double slope, const torch::Tensor& residual,
-                                     const torch::Tensor& residualBias) {
-  if (!residualBias.defined()) return normalizeGroups(x, x, groups_, weight_, bias_, slope, residual);
-  const torch::Tensor added = residualBias.to(x.device(), torch::kFloat);
-  normalizeGroups(x, x, groups_, weight_, bias_.defined() ? bias_.to(torch::kFloat) + added : added, slope, residual);
+torch::Tensor GroupNormImpl::normalizeFresh(const torch::Tensor& x, double slope, const torch::Tensor& residual,
+                                            const torch::Tensor& residualBias) {
+  if (!residualBias.defined()) return normalizedGroups(x, groups_, weight_, bias_, slope, residual);
+  const torch::Tensor added = residualBias.to(x.device(), recordsGradient({x}) ? x.scalar_type() : torch::kFloat);
+  return normalizedGroups(x, groups_, weight_, bias_.defined() ? bias_.to(added.scalar_type()) + added : added, slope, residual);
 }
 
 torch::Tensor registerTensor(torch::nn::Module& module, const std::string& name, std::vector<int64_t> shape) {

@@ -5,6 +5,7 @@
 #ifndef KRAIT_SCAN_LANES
 
 #include "krait/models/ops/selective_scan.h"
+#include "krait/models/ops/autograd.h"
 #include "selective_scan_check.h"
 
 #include <ATen/Parallel.h>
@@ -322,6 +323,8 @@ const char* cpuScanKernelName(CpuScanKernel k) { return supported(k) ? kernel(k)
 
 torch::Tensor selectiveScan(const SelectiveScanInputs& in) {
   checkSelectiveScanInputs(in);
+  if (!in.out.defined() && recordsGradient({in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.deltaBias}))
+    return selectiveScanDifferentiable(in);
 #ifdef KRAIT_WITH_CUDA
   if (in.u.is_cuda()) return selectiveScanCuda(in);
 #endif

@@ -26,7 +26,11 @@ class ConvImpl : public torch::nn::Module {
   explicit ConvImpl(ConvOptions options);
   // withBias false: for a convolution an instance norm follows, which removes any per-channel constant, the
   // bias included, exactly; LibTorch adds a bias in a pass of its own on the GPU (cuDNN's convolution has none).
+  // Where autograd records (training) the bias is added all the same, so that it gets its (zero) gradient and
+  // weight decay as in PyTorch.
   torch::Tensor forward(const torch::Tensor& x, bool withBias = true);
+  // Whether forward(x, withBias) adds the bias.
+  bool addsBias(const torch::Tensor& x, bool withBias) const;
   const ConvOptions& options() const { return options_; }
   const torch::Tensor& weight() const { return weight_; }
   const torch::Tensor& bias() const { return bias_; }
@@ -54,7 +58,7 @@ class LinearImpl : public torch::nn::Module {
 TORCH_MODULE(Linear);
 
 // nn.LayerNorm over the last dimension, eps 1e-5, in fp32 arithmetic whatever x's type (as autocast runs
-// layer_norm). In CUDA builds, CUDA tensors take a kernel that reads the tokens where they are (a transposed
+// layer_norm; fp64 stays fp64 where autograd records, for gradient checks). In CUDA builds, CUDA tensors take a kernel that reads the tokens where they are (a transposed
 // channels-first map included) and writes the result's type directly.
 class LayerNormImpl : public torch::nn::Module {
  public:
@@ -75,8 +79,15 @@ TORCH_MODULE(LayerNorm);
 // itself to work in place). Norm, residual and activation make up a third of a CNN's time through LibTorch's
 // separate ops; fused, they take two passes over each group: on fp32 CPU tensors, and on CUDA tensors of fp32,
 // fp16 or bf16 in CUDA builds. Other devices and types go through LibTorch.
+// Not differentiable: see normalizedGroups.
 void normalizeGroups(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
                      const torch::Tensor& bias, double slope, const torch::Tensor& residual = {});
+
+// x (a tensor nothing else reads any more, such as a convolution's fresh output) normalised as normalizeGroups
+// does: in place, x returned, unless autograd records (ops/autograd.h); then a new tensor from LibTorch's
+// differentiable ops (group_norm, add, leaky_relu).
+torch::Tensor normalizedGroups(const torch::Tensor& x, int64_t groups, const torch::Tensor& weight, const torch::Tensor& bias,
+                               double slope, const torch::Tensor& residual = {});
 
 // nn.GroupNorm(groups, channels) (affine) and nn.InstanceNorm{2,3}d (affine or not), each with the following
 // activation's slope folded in (see normalizeGroups).
@@ -84,11 +95,11 @@ class GroupNormImpl : public torch::nn::Module {
  public:
   GroupNormImpl(int64_t groups, int64_t channels, bool affine = true);
   torch::Tensor forward(const torch::Tensor& x, double slope = 1.0);
-  // For a tensor nothing else reads any more (a convolution's fresh output); the residual as normalizeGroups.
-  // residualBias: a per-channel constant added with the residual (the bias of the convolution that made it,
-  // which then runs without it).
-  void normalizeInPlace(const torch::Tensor& x, double slope = 1.0, const torch::Tensor& residual = {},
-                        const torch::Tensor& residualBias = {});
+  // For a tensor nothing else reads any more (a convolution's fresh output): normalizedGroups, so in place
+  // unless autograd records; use the result. The residual as normalizeGroups; residualBias: a per-channel
+  // constant added with the residual (the bias of the convolution that made it, which then runs without it).
+  torch::Tensor normalizeFresh(const torch::Tensor& x, double slope = 1.0, const torch::Tensor& residual = {},
+                               const torch::Tensor& residualBias = {});
 
  private:
   int64_t groups_;

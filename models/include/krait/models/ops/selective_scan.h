@@ -34,7 +34,8 @@ bool cpuScanKernelSupported(CpuScanKernel kernel);
 // kernel it resolves to on this CPU.
 const char* cpuScanKernelName(CpuScanKernel kernel);
 
-// Dispatches on the inputs' device. CUDA (builds against a LibTorch with CUDA): fp32, fp16 or bf16 inputs (z,
+// Where autograd records (ops/autograd.h: training), the scan is the differentiable op below. Otherwise it
+// dispatches on the inputs' device. CUDA (builds against a LibTorch with CUDA): fp32, fp16 or bf16 inputs (z,
 // delta, B and C are converted to u's type; A, D and deltaBias are fp32), at most 16 states, a chunked scan
 // parallel along the sequence with fp32 state, output in u's type. CPU: parallel over batch x blocks of channels (one vector lane per
 // channel) on at::get_num_threads() threads, sequential over the sequence, no full-size temporaries. fp32

@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""Loads a checkpoint Krait wrote with PyTorch (torch.load, as nnU-Net's predictor and trainer do) and compares it
+with an official one of the same network: the same state_dict keys, shapes, dtypes and values,
+and the entries nnUNetPredictor.initialize_from_trained_model_folder reads. Prints one line per finding; exits 1 on
+any difference.
+
+  /usr/bin/python3 load_krait_checkpoint.py KRAIT.pth OFFICIAL.pth TRAINER CONFIGURATION
+"""
+import sys
+
+import torch
+
+
+def main():
+    krait_path, official_path, trainer, configuration = sys.argv[1:5]
+    load = (lambda p: torch.load(p, map_location="cpu", weights_only=False)) \
+        if "weights_only" in torch.load.__code__.co_varnames else (lambda p: torch.load(p, map_location="cpu"))
+    krait, official = load(krait_path), load(official_path)
+    problems = []
+    kw, ow = krait["network_weights"], official["network_weights"]
+    # The same keys (their order is the modules' registration order, which strict loading does not need).
+    if set(kw) != set(ow) or len(kw) != len(ow):
+        problems.append(f"keys differ: only Krait {sorted(set(kw) - set(ow))[:5]}, only official {sorted(set(ow) - set(kw))[:5]}")
+    for key in set(kw) & set(ow):
+        if kw[key].shape != ow[key].shape or kw[key].dtype != ow[key].dtype:
+            problems.append(f"{key}: {tuple(kw[key].shape)} {kw[key].dtype} vs {tuple(ow[key].shape)} {ow[key].dtype}")
+        elif not torch.equal(kw[key], ow[key]):
+            problems.append(f"{key}: values differ")
+    if krait["trainer_name"] != trainer:
+        problems.append(f"trainer_name {krait['trainer_name']!r}")
+    if krait["init_args"]["configuration"] != configuration:
+        problems.append(f"configuration {krait['init_args']['configuration']!r}")
+    axes = krait["inference_allowed_mirroring_axes"]
+    if not isinstance(axes, tuple) or axes != official["inference_allowed_mirroring_axes"]:
+        problems.append(f"inference_allowed_mirroring_axes {axes!r}")
+    if not isinstance(krait["init_args"]["plans"], dict) or "configurations" not in krait["init_args"]["plans"]:
+        problems.append("init_args['plans'] is not the plans dict")
+    for p in problems:
+        print(p)
+    print(f"{len(kw)} keys, {len(problems)} problems")
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
