@@ -173,28 +173,36 @@ class SwinUMambaD : public Network {
       expand_.push_back(expand->register_module(index(s), PatchExpand(below, 2)));
       concat_.push_back(concat->register_module(index(s), Linear(2 * skip, skip, true)));
       stages_.push_back(stages->register_module(index(s), VSSLayer(skip, o.decoderDepth, o.encoder.dState)));
-      seg->register_module(index(s), Conv(convSame(2, skip, o.numClasses, {1})));  // deep supervision only
+      segs_.push_back(seg->register_module(index(s), Conv(convSame(2, skip, o.numClasses, {1}))));  // deep supervision
     }
     expand_.push_back(expand->register_module(index(n - 1), PatchExpand(dims[0], o.encoder.patchSize)));
     head_ = seg->register_module(index(n - 1), Conv(convSame(2, dims[0], o.numClasses, {1})));
   }
 
-  torch::Tensor forward(const torch::Tensor& x) override {
+  torch::Tensor forward(const torch::Tensor& x) override { return run(x, false).front(); }
+  std::vector<torch::Tensor> forwardDeepSupervision(const torch::Tensor& x) override { return run(x, true); }
+
+ private:
+  // The head's segmentation, or (deepSupervision) also every decoder stage's, highest resolution first.
+  std::vector<torch::Tensor> run(const torch::Tensor& x, bool deepSupervision) {
     const auto skips = encoder_->forward(x);
     torch::Tensor low = skips.back();
+    std::vector<torch::Tensor> outputs;
     for (size_t s = 0; s < stages_.size(); ++s) {
       torch::Tensor y = expand_[s]->forward(low);
       y = concat_[s]->forward(torch::cat({y, skips[skips.size() - 2 - s].permute({0, 2, 3, 1})}, -1));
       low = stages_[s]->forward(y).permute({0, 3, 1, 2});
+      if (deepSupervision) outputs.insert(outputs.begin(), segs_[s]->forward(low));
     }
-    return head_->forward(expand_.back()->forward(low).permute({0, 3, 1, 2}));
+    outputs.insert(outputs.begin(), head_->forward(expand_.back()->forward(low).permute({0, 3, 1, 2})));
+    return outputs;
   }
 
- private:
   VSSMEncoder encoder_{nullptr};
   std::vector<PatchExpand> expand_;
   std::vector<Linear> concat_;
   std::vector<VSSLayer> stages_;
+  std::vector<Conv> segs_;
   Conv head_{nullptr};
 };
 

@@ -207,23 +207,8 @@ class UMamba : public Network {
     }
   }
 
-  torch::Tensor forward(const torch::Tensor& input) override {
-    torch::Tensor x = stem_->forward(input);
-    std::vector<torch::Tensor> skips;
-    for (size_t s = 0; s < encoderStages_.size(); ++s) {
-      x = encoderStages_[s]->forward(x);
-      if (encoderMamba_.size() > s && encoderMamba_[s]) x = encoderMamba_[s]->forward(x);
-      skips.push_back(x);
-    }
-    if (bottleneckMamba_) skips.back() = bottleneckMamba_->forward(skips.back());
-    torch::Tensor low = skips.back();
-    const size_t n = skips.size();
-    for (size_t i = 0; i + 1 < n; ++i) {
-      // Features leave a Mamba layer in fp32; the convolutions take the precision of their input.
-      low = decoderStages_[i]->forward(upsamples_[i]->forward(low, concatenatesSkip(i) ? skips[n - 2 - i] : torch::Tensor()));
-    }
-    return segLayers_.back()->forward(low);
-  }
+  torch::Tensor forward(const torch::Tensor& input) override { return run(input, false).front(); }
+  std::vector<torch::Tensor> forwardDeepSupervision(const torch::Tensor& input) override { return run(input, true); }
 
   void loadStateDict(const StateDict& weights, const std::string& source) override {
     refuseLegacyLayout(weights, source);
@@ -251,6 +236,28 @@ class UMamba : public Network {
   }
 
  private:
+  // The last stage's segmentation, or (deepSupervision) every stage's, highest resolution first.
+  std::vector<torch::Tensor> run(const torch::Tensor& input, bool deepSupervision) {
+    torch::Tensor x = stem_->forward(input);
+    std::vector<torch::Tensor> skips;
+    for (size_t s = 0; s < encoderStages_.size(); ++s) {
+      x = encoderStages_[s]->forward(x);
+      if (encoderMamba_.size() > s && encoderMamba_[s]) x = encoderMamba_[s]->forward(x);
+      skips.push_back(x);
+    }
+    if (bottleneckMamba_) skips.back() = bottleneckMamba_->forward(skips.back());
+    torch::Tensor low = skips.back();
+    const size_t n = skips.size();
+    std::vector<torch::Tensor> outputs;
+    for (size_t i = 0; i + 1 < n; ++i) {
+      // Features leave a Mamba layer in fp32; the convolutions take the precision of their input.
+      low = decoderStages_[i]->forward(upsamples_[i]->forward(low, concatenatesSkip(i) ? skips[n - 2 - i] : torch::Tensor()));
+      if (deepSupervision) outputs.insert(outputs.begin(), segLayers_[i]->forward(low));
+    }
+    if (!deepSupervision) outputs.push_back(segLayers_.back()->forward(low));
+    return outputs;
+  }
+
   // The 2D files do not concatenate the full-resolution skip in the last decoder stage.
   bool concatenatesSkip(size_t decoderStage) const {
     return !(o_.dims == 2 && decoderStage + 2 == o_.features.size());

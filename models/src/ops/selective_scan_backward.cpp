@@ -19,6 +19,9 @@
 
 #include "krait/models/ops/selective_scan.h"
 #include "selective_scan_check.h"
+#ifdef KRAIT_WITH_CUDA
+#include "cuda/selective_scan_tensors.h"
+#endif
 
 namespace krait::models {
 
@@ -232,10 +235,13 @@ SelectiveScanGradients selectiveScanBackward(const SelectiveScanInputs& in, cons
   checkSelectiveScanInputs(in);
   if (!gradOut.defined() || gradOut.sizes() != in.u.sizes())
     throw std::invalid_argument("selective scan backward: the output's gradient must be shaped like u");
+  const torch::NoGradGuard noGrad;
+#ifdef KRAIT_WITH_CUDA
+  if (in.u.is_cuda()) return selectiveScanBackwardCuda(in, gradOut);
+#endif
   if (!in.u.device().is_cpu())
     throw std::invalid_argument("selective scan backward: no kernel for " + in.u.device().str() + " tensors in this build");
   RECORD_USER_SCOPE("krait::selective_scan_backward");
-  const torch::NoGradGuard noGrad;
   return in.u.scalar_type() == torch::kFloat64 ? backwardCpu<double>(in, gradOut) : backwardCpu<float>(in, gradOut);
 }
 

@@ -8,6 +8,7 @@
 
 #include <numeric>
 
+#include "selective_scan_backward_cuda.h"
 #include "selective_scan_cuda.h"
 #include "tensor_element_type.h"
 
@@ -19,62 +20,111 @@ void copyStrides(const torch::Tensor& t, int64_t* s) {
   for (int64_t i = 0; i < t.dim(); ++i) s[i] = t.stride(i);
 }
 
+torch::Tensor channelsFastest(const torch::Tensor& t) {
+  return t.stride(1) == 1 || t.size(1) == 1 ? t : t.transpose(1, 2).contiguous().transpose(1, 2);
+}
+
+// The inputs as the kernels read them (kept alive with the parameters that point into them).
+struct PreparedScan {
+  cuda::ScanParams p;
+  torch::Tensor u, delta, z, B, C, A, D, bias;
+};
+
+PreparedScan prepare(const SelectiveScanInputs& in) {
+  const torch::ScalarType type = in.u.scalar_type();
+  PreparedScan s;
+  cuda::ScanParams& p = s.p;
+  p.dtype = cuda::elementTypeOf(type, "selective scan");
+  const auto options = in.u.options();
+  const auto same = [&](const torch::Tensor& t) { return t.to(options.device(), type); };
+  // The kernels read 32 neighbouring channels of a token at once: channels must be the fastest axis.
+  const auto grouped = [&](const torch::Tensor& t) { return same(t.dim() == 3 ? t.unsqueeze(1) : t); };
+  const auto fp32 = [&](const torch::Tensor& t) {
+    return t.defined() ? t.to(options.device(), torch::kFloat32).contiguous() : torch::Tensor();
+  };
+  s.u = channelsFastest(same(in.u));
+  s.delta = channelsFastest(same(in.delta));
+  s.z = in.z.defined() ? channelsFastest(same(in.z)) : torch::Tensor();
+  s.B = grouped(in.B);
+  s.C = grouped(in.C);
+  s.A = fp32(in.A), s.D = fp32(in.D), s.bias = fp32(in.deltaBias);
+  p.batch = s.u.size(0);
+  p.channels = s.u.size(1);
+  p.length = s.u.size(2);
+  p.states = static_cast<int>(s.A.size(1));
+  p.groups = std::lcm(s.B.size(1), s.C.size(1));
+  p.perGroup = p.channels / p.groups;
+  p.bGroupDiv = p.groups / s.B.size(1);
+  p.cGroupDiv = p.groups / s.C.size(1);
+  p.u = s.u.data_ptr();
+  copyStrides(s.u, p.uStride);
+  p.delta = s.delta.data_ptr();
+  copyStrides(s.delta, p.deltaStride);
+  if (s.z.defined()) {
+    p.z = s.z.data_ptr();
+    copyStrides(s.z, p.zStride);
+  }
+  p.B = s.B.data_ptr();
+  copyStrides(s.B, p.bStride);
+  p.C = s.C.data_ptr();
+  copyStrides(s.C, p.cStride);
+  p.A = s.A.data_ptr<float>();
+  p.D = s.D.defined() ? s.D.data_ptr<float>() : nullptr;
+  p.deltaBias = s.bias.defined() ? s.bias.data_ptr<float>() : nullptr;
+  p.softplus = in.deltaSoftplus;
+  return s;
+}
+
 }  // namespace
 
 torch::Tensor selectiveScanCuda(const SelectiveScanInputs& in) {
   RECORD_USER_SCOPE("krait::selective_scan");
   if (in.out.defined()) throw std::invalid_argument("selective scan: `out` is for the CPU scan only");
   const c10::cuda::CUDAGuard onDevice(in.u.device());
-  const torch::ScalarType type = in.u.scalar_type();
-  cuda::ScanParams p;
-  p.dtype = cuda::elementTypeOf(type, "selective scan");
+  PreparedScan s = prepare(in);
+  cuda::ScanParams& p = s.p;
   const auto options = in.u.options();
-  const auto same = [&](const torch::Tensor& t) { return t.to(options.device(), type); };
-  // The kernel reads 32 neighbouring channels of a token at once: channels must be the fastest axis.
-  const auto channelsLast = [&](const torch::Tensor& t) {
-    const torch::Tensor s = same(t);
-    return s.stride(1) == 1 || s.size(1) == 1 ? s : s.transpose(1, 2).contiguous().transpose(1, 2);
-  };
-  const auto grouped = [&](const torch::Tensor& t) { return same(t.dim() == 3 ? t.unsqueeze(1) : t); };
-  const auto fp32 = [&](const torch::Tensor& t) {
-    return t.defined() ? t.to(options.device(), torch::kFloat32).contiguous() : torch::Tensor();
-  };
-  const torch::Tensor u = channelsLast(in.u), delta = channelsLast(in.delta);
-  const torch::Tensor z = in.z.defined() ? channelsLast(in.z) : torch::Tensor();
-  const torch::Tensor B = grouped(in.B), C = grouped(in.C);
-  const torch::Tensor A = fp32(in.A), D = fp32(in.D), bias = fp32(in.deltaBias);
-  p.batch = u.size(0);
-  p.channels = u.size(1);
-  p.length = u.size(2);
-  p.states = static_cast<int>(A.size(1));
-  p.groups = std::lcm(B.size(1), C.size(1));
-  p.perGroup = p.channels / p.groups;
-  p.bGroupDiv = p.groups / B.size(1);
-  p.cGroupDiv = p.groups / C.size(1);
   // Written channels-last, as it is read: Mamba's out_proj takes it as (batch, length, channels) directly.
   torch::Tensor out = torch::empty({p.batch, p.length, p.channels}, options).transpose(1, 2);
-  p.u = u.data_ptr();
-  copyStrides(u, p.uStride);
-  p.delta = delta.data_ptr();
-  copyStrides(delta, p.deltaStride);
-  if (z.defined()) {
-    p.z = z.data_ptr();
-    copyStrides(z, p.zStride);
-  }
-  p.B = B.data_ptr();
-  copyStrides(B, p.bStride);
-  p.C = C.data_ptr();
-  copyStrides(C, p.cStride);
-  p.A = A.data_ptr<float>();
-  p.D = D.defined() ? D.data_ptr<float>() : nullptr;
-  p.deltaBias = bias.defined() ? bias.data_ptr<float>() : nullptr;
-  p.softplus = in.deltaSoftplus;
   p.out = out.data_ptr();
   copyStrides(out, p.outStride);
   const int smCount = at::cuda::getCurrentDeviceProperties()->multiProcessorCount;
   const torch::Tensor scratch = torch::empty({cuda::scanScratchBytes(p, smCount)}, options.dtype(torch::kUInt8));
   cuda::launchSelectiveScan(p, scratch.data_ptr(), smCount, at::cuda::getCurrentCUDAStream());
   return out;
+}
+
+SelectiveScanGradients selectiveScanBackwardCuda(const SelectiveScanInputs& in, const torch::Tensor& gradOut) {
+  RECORD_USER_SCOPE("krait::selective_scan_backward");
+  const c10::cuda::CUDAGuard onDevice(in.u.device());
+  const PreparedScan s = prepare(in);
+  cuda::ScanBackwardParams q;
+  q.scan = s.p;
+  const torch::Tensor g = channelsFastest(gradOut.to(in.u.device(), in.u.scalar_type()));
+  q.gradOut = g.data_ptr();
+  copyStrides(g, q.gradOutStride);
+  const auto f32 = in.u.options().dtype(torch::kFloat32);
+  const int64_t batch = s.p.batch, channels = s.p.channels, length = s.p.length, states = s.p.states;
+  const auto perToken = [&] { return torch::empty({batch, length, channels}, f32).transpose(1, 2); };
+  torch::Tensor gu = perToken(), gdelta = perToken(), gz = in.z.defined() ? perToken() : torch::Tensor();
+  q.gu = gu.data_ptr<float>();
+  q.gdelta = gdelta.data_ptr<float>();
+  q.gz = gz.defined() ? gz.data_ptr<float>() : nullptr;
+  copyStrides(gu, q.gradStride);
+  torch::Tensor gB = torch::zeros({batch, s.B.size(1), states, length}, f32), gC = torch::zeros({batch, s.C.size(1), states, length}, f32);
+  torch::Tensor gA = torch::zeros({channels, states}, f32), gD = torch::zeros({channels}, f32), gBias = torch::zeros({channels}, f32);
+  q.gB = gB.data_ptr<float>();
+  q.gC = gC.data_ptr<float>();
+  q.gA = gA.data_ptr<float>();
+  q.gD = gD.data_ptr<float>();
+  q.gDeltaBias = gBias.data_ptr<float>();
+  const torch::Tensor scratch = torch::empty({cuda::scanBackwardScratchBytes(q)}, in.u.options().dtype(torch::kUInt8));
+  cuda::launchSelectiveScanBackward(q, scratch.data_ptr(), at::cuda::getCurrentCUDAStream());
+  const auto back = [](const torch::Tensor& grad, const torch::Tensor& input) {
+    return input.defined() ? grad.reshape(input.sizes()).to(input.scalar_type()) : torch::Tensor();
+  };
+  return {back(gu, in.u), back(gdelta, in.delta), back(gA, in.A), back(gB, in.B), back(gC, in.C),
+          back(gD, in.D), back(gz, in.z), back(gBias, in.deltaBias)};
 }
 
 }  // namespace krait::models

@@ -29,6 +29,10 @@ struct NetworkInfo {
 class Network : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  // What training's deep supervision compares with the downsampled labels: every decoder stage's segmentation,
+  // highest resolution first (the official decoder with deep_supervision on); forward's output alone for a
+  // network without deep supervision.
+  virtual std::vector<torch::Tensor> forwardDeepSupervision(const torch::Tensor& x) { return {forward(x)}; }
   virtual std::vector<KeyAlias> keyAliases() const { return {}; }
   // Loads an official state_dict, strictly (load_weights.h); throws Error(Input) naming `source`. Networks
   // that are not LibTorch modules (a plugin's) or refuse layouts of their own override it.
