@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "krait/base/error.h"
 
@@ -132,6 +133,42 @@ void validateGeometry(const Geometry& g, const std::string& what) {
         throw inputError(what, "direction cosines are not orthonormal");
     }
   }
+}
+
+namespace {
+
+std::string triple(const Vec3& v) {
+  char text[96];
+  std::snprintf(text, sizeof text, "%g x %g x %g", v[0], v[1], v[2]);
+  return text;
+}
+
+bool close(const Vec3& a, const Vec3& b, double tolerance) {
+  for (int i = 0; i < 3; ++i)
+    if (std::abs(a[i] - b[i]) > tolerance) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string gridDifference(const Geometry& labels, const Geometry& image, const std::string& referenceName, double tolerance) {
+  std::string out;
+  const auto add = [&](const std::string& what, const std::string& mine, const std::string& theirs) {
+    out += (out.empty() ? "" : "; ") + what + " " + mine + " (" + referenceName + " " + theirs + ")";
+  };
+  if (labels.size != image.size) {
+    const auto size = [](const Geometry& g) {
+      return std::to_string(g.size[0]) + " x " + std::to_string(g.size[1]) + " x " + std::to_string(g.size[2]);
+    };
+    add("size", size(labels), size(image));
+  }
+  if (!close(labels.spacing, image.spacing, tolerance)) add("spacing", triple(labels.spacing) + " mm", triple(image.spacing));
+  if (!close(labels.origin, image.origin, tolerance)) add("origin", triple(labels.origin) + " mm", triple(image.origin));
+  bool sameDirection = true;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) sameDirection = sameDirection && std::abs(labels.direction[r][c] - image.direction[r][c]) <= tolerance;
+  if (!sameDirection) add("orientation", orientationCode(labels.direction), orientationCode(image.direction));
+  return out;
 }
 
 }  // namespace krait

@@ -37,6 +37,12 @@ std::string orientationFromCode(const std::string& toCode);
 // Largest angle in degrees between an index axis and the patient axis its letter names; 0 for a
 // scanner-aligned volume, larger for oblique acquisitions.
 double obliquityDegrees(const Mat3& direction);
+// What differs between `other`'s grid and `reference`'s, in words, each beside the reference's value named
+// `referenceName`: "size 91 x 109 x 91 (image 181 x 217 x 181); spacing 2 x 2 x 2 mm (image 1 x 1 x 1)", then
+// origin and orientation; "" when they agree within `tolerance` (mm, and for the direction cosines).
+std::string gridDifference(const Geometry& other, const Geometry& reference, const std::string& referenceName = "image",
+                           double tolerance = 1e-3);
+
 // Throws Error(Input) if the direction is not orthonormal, spacing not finite and positive, or size < 1.
 void validateGeometry(const Geometry& g, const std::string& what);
 
