@@ -1,7 +1,6 @@
 #pragma once
 // Numbers as reports print them: measured quantities (seconds, mL, GiB) to a fixed number of decimals, and
 // values read from files to the nine significant digits that give back a float32 header value, never -0.
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>

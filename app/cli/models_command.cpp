@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -59,10 +60,13 @@ int runModels(const std::vector<std::string>& argv) {
                  2);
   if (args.parseOrShowHelp(argv)) return 0;
   const auto& pos = args.positionals();
-  if (pos.empty()) throw Error(ErrorKind::Usage, "missing the action: import, list, info, verify or remove (see --help)");
+  const std::vector<std::string> actions{"import", "list", "info", "verify", "remove"};
+  std::string actionList;
+  for (const std::string& a : actions) actionList += (actionList.empty() ? "" : ", ") + a;
+  if (pos.empty()) throw Error(ErrorKind::Usage, "missing the action: " + actionList + " (see --help)");
   const std::string action = pos[0];
-  if (action != "import" && action != "list" && action != "info" && action != "verify" && action != "remove")
-    throw Error(ErrorKind::Usage, "unknown action '" + action + "' (import, list, info, verify, remove)");
+  if (std::find(actions.begin(), actions.end(), action) == actions.end())
+    throw Error(ErrorKind::Usage, "unknown action '" + action + "' (" + actionList + ")");
   const size_t operands = action == "list" ? 1 : 2;
   if (pos.size() != operands)
     throw Error(ErrorKind::Usage, "krait models " + action + (operands == 1 ? " takes no operand" : " takes exactly one operand"));

@@ -337,11 +337,10 @@ QString MainWindow::openLabels(const QString& path, bool quiet) {
   try {
     const std::filesystem::path file = path.toStdString();
     Volume labels = io::readVolume(file);
-    if (const std::string differs = gridDifference(labels.geometry(), state_.image().geometry()); !differs.empty()) {
-      if (labels.components() != 1 || !resamplePrompt_(QString::fromStdString(differs)))
-        throw inputError(file.string(), "the label map lies on another grid than the image: " + differs);
+    // On another grid: resampled if the user agrees; otherwise loadLabels refuses it, saying what differs.
+    if (const std::string differs = gridDifference(labels.geometry(), state_.image().geometry());
+        !differs.empty() && labels.components() == 1 && resamplePrompt_(QString::fromStdString(differs)))
       labels = resampleNearest(labels, state_.image().geometry());
-    }
     std::vector<std::filesystem::path> tables;
     const std::vector<LabelDescription> described = labelTableBeside(file, &tables);
     state_.loadLabels(labels, file.string());

@@ -128,8 +128,8 @@ std::vector<std::string> verifyTrainingDataset(const TrainingDataset& d) {
       for (const fs::path& file : c.images) {
         const Volume image = readVolume(file);
         if (image.components() != 1) problem(file, std::to_string(image.components()) + " components where one channel is expected");
-        if (image.valueRange().nonFinite > 0)
-          problem(file, std::to_string(image.valueRange().nonFinite) + " NaN or infinite voxels (replace them with values that make sense)");
+        if (const int64_t nonFinite = image.valueRange().nonFinite; nonFinite > 0)
+          problem(file, std::to_string(nonFinite) + " NaN or infinite voxels (replace them with values that make sense)");
         if (const std::string differs = gridDifference(labels.geometry(), image.geometry(), "image"); !differs.empty())
           problem(c.labels, "the label map lies on another grid than " + file.filename().string() + ": " + differs);
       }

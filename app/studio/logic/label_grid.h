@@ -3,8 +3,6 @@
 // from another tool that rounds the header): what differs is said by krait_base's gridDifference; here the map
 // resampled onto the image's grid by nearest neighbour, through patient coordinates, so that oblique grids and
 // other orientations map right.
-#include <string>
-
 #include "krait/base/volume.h"
 
 namespace krait::studio {

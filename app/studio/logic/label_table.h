@@ -3,13 +3,12 @@
 // label description files, 3D Slicer's colour tables (.ctbl, .txt), FreeSurfer's LUT, MRIcron's name lists (the
 // AAL and JHU atlases' <map>.nii.txt: "index name [code]") and MRIcron's binary colour tables (<map>.nii.lut,
 // 768 bytes: 256 reds, then greens, then blues).
+#include <array>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <array>
-#include <cstdint>
 
 namespace krait::studio {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "cursor_readout.h"
-#include "label_grid.h"
 #include "krait/base/error.h"
+#include "krait/base/geometry.h"
 
 namespace krait::studio {
 
@@ -12,9 +12,10 @@ void ViewerState::setImage(Volume image) {
   image_ = std::move(image);
   const auto& size = image_.geometry().size;
   crosshair_ = {size[0] / 2, size[1] / 2, size[2] / 2};
-  openingPreset_ = studio::openingPreset(image_);
-  resetWindow();
+  // One pass over the voxels for both the opening window and the drag scale.
   const ValueRange range = image_.valueRange();
+  openingPreset_ = studio::openingPreset(range);
+  resetWindow();
   valueSpan_ = std::max(range.max - range.min, 1.0);
   labels_.reset(image_.geometry());
   segments_.clear();

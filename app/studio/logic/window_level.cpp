@@ -15,8 +15,7 @@ const std::vector<WindowPreset>& ctPresets() {
   return presets;
 }
 
-int openingPreset(const Volume& volume) {
-  const ValueRange range = volume.valueRange();
+int openingPreset(const ValueRange& range) {
   if (!(range.min <= -500.0 && range.max >= 300.0)) return -1;
   const auto& presets = ctPresets();
   for (size_t i = 0; i < presets.size(); ++i)

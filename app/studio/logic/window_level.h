@@ -28,10 +28,10 @@ const std::vector<WindowPreset>& ctPresets();
 // scan is sampled on a regular stride (at most about a million voxels): the window needs no more precision.
 WindowLevel percentileWindow(const Volume& volume, double low = 0.5, double high = 99.5);
 
-// Which window an image opens with: the index in ctPresets() of "CT abdomen" (soft tissue) for what looks like a
+// Which window an image opens with (given its value range): the index in ctPresets() of "CT abdomen" (soft tissue) for what looks like a
 // CT — values in Hounsfield units, air near -1000 and bone above 300 — else -1 for percentileWindow (MR and
 // other uncalibrated images). DICOM's Modality is not kept with a volume; the values tell CT apart.
-int openingPreset(const Volume& volume);
+int openingPreset(const ValueRange& range);
 
 // Dragging in a view, as 3D Slicer and ITK-SNAP do: right widens the window, up (negative dy: screen rows grow
 // downward) raises the level; `unitsPerPixel`

@@ -116,6 +116,12 @@ void normalizeTensorOps(const torch::Tensor& x, const torch::Tensor& out, int64_
   if (slope != 1.0) torch::leaky_relu_(result, slope);
 }
 
+// The residual is added voxel for voxel: a tensor of another shape must not be broadcast.
+void checkResidual(const torch::Tensor& x, const torch::Tensor& residual) {
+  if (residual.defined() && residual.sizes() != x.sizes())
+    throw std::invalid_argument("group norm: the residual's shape differs from the input's");
+}
+
 }  // namespace
 
 torch::Tensor normalizedGroups(const torch::Tensor& x, int64_t groups, const torch::Tensor& weight, const torch::Tensor& bias,
@@ -124,8 +130,7 @@ torch::Tensor normalizedGroups(const torch::Tensor& x, int64_t groups, const tor
     normalizeGroups(x, x, groups, weight, bias, slope, residual);
     return x;
   }
-  if (residual.defined() && residual.sizes() != x.sizes())
-    throw std::invalid_argument("group norm: the residual's shape differs from the input's");
+  checkResidual(x, residual);
   torch::Tensor y = torch::group_norm(x, groups, weight, bias, kEps);
   if (residual.defined()) y = y + residual;
   return slope == 1.0 ? y : torch::leaky_relu(y, slope);
@@ -134,8 +139,7 @@ torch::Tensor normalizedGroups(const torch::Tensor& x, int64_t groups, const tor
 void normalizeGroups(const torch::Tensor& x, const torch::Tensor& out, int64_t groups, const torch::Tensor& weight,
                      const torch::Tensor& bias, double slope, const torch::Tensor& residual) {
   RECORD_USER_SCOPE("krait::group_norm");
-  if (residual.defined() && residual.sizes() != x.sizes())
-    throw std::invalid_argument("group norm: the residual's shape differs from the input's");
+  checkResidual(x, residual);
   if (x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && x.dim() >= 3) {
     const torch::Tensor input = x.contiguous();
     const torch::Tensor r = residual.defined() ? residual.to(torch::kFloat32).contiguous() : torch::Tensor();

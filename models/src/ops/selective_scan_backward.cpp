@@ -176,19 +176,7 @@ SelectiveScanGradients backwardCpu(const SelectiveScanInputs& in, const torch::T
     gB[b][group / (groups / bGroups)] += gBParts[k];
     gC[b][group / (groups / cGroups)] += gCParts[k];
   }
-  const auto back = [](const torch::Tensor& grad, const torch::Tensor& input) {
-    return input.defined() ? grad.reshape(input.sizes()).to(input.scalar_type()) : torch::Tensor();
-  };
-  SelectiveScanGradients out;
-  out.u = back(gu, in.u);
-  out.delta = back(gdelta, in.delta);
-  out.z = back(gz, in.z);
-  out.A = back(gA.sum(0), in.A);
-  out.B = back(gB, in.B);
-  out.C = back(gC, in.C);
-  out.D = back(gD.sum(0), in.D);
-  out.deltaBias = back(gbias.sum(0), in.deltaBias);
-  return out;
+  return asInputGradients(in, {gu, gdelta, gA.sum(0), gB, gC, gD.sum(0), gz, gbias.sum(0)});
 }
 
 // LibTorch 1.13's autograd functions take no undefined tensors: an absent D, z or bias travels as an empty
@@ -230,6 +218,14 @@ class SelectiveScanFunction : public torch::autograd::Function<SelectiveScanFunc
 };
 
 }  // namespace
+
+SelectiveScanGradients asInputGradients(const SelectiveScanInputs& in, const SelectiveScanGradients& computed) {
+  const auto back = [](const torch::Tensor& grad, const torch::Tensor& input) {
+    return input.defined() ? grad.reshape(input.sizes()).to(input.scalar_type()) : torch::Tensor();
+  };
+  return {back(computed.u, in.u), back(computed.delta, in.delta), back(computed.A, in.A), back(computed.B, in.B),
+          back(computed.C, in.C), back(computed.D, in.D), back(computed.z, in.z), back(computed.deltaBias, in.deltaBias)};
+}
 
 SelectiveScanGradients selectiveScanBackward(const SelectiveScanInputs& in, const torch::Tensor& gradOut) {
   checkSelectiveScanInputs(in);

@@ -8,6 +8,7 @@
 
 #include <numeric>
 
+#include "../selective_scan_check.h"
 #include "selective_scan_backward_cuda.h"
 #include "selective_scan_cuda.h"
 #include "tensor_element_type.h"
@@ -120,11 +121,7 @@ SelectiveScanGradients selectiveScanBackwardCuda(const SelectiveScanInputs& in, 
   q.gDeltaBias = gBias.data_ptr<float>();
   const torch::Tensor scratch = torch::empty({cuda::scanBackwardScratchBytes(q)}, in.u.options().dtype(torch::kUInt8));
   cuda::launchSelectiveScanBackward(q, scratch.data_ptr(), at::cuda::getCurrentCUDAStream());
-  const auto back = [](const torch::Tensor& grad, const torch::Tensor& input) {
-    return input.defined() ? grad.reshape(input.sizes()).to(input.scalar_type()) : torch::Tensor();
-  };
-  return {back(gu, in.u), back(gdelta, in.delta), back(gA, in.A), back(gB, in.B), back(gC, in.C),
-          back(gD, in.D), back(gz, in.z), back(gBias, in.deltaBias)};
+  return asInputGradients(in, {gu, gdelta, gA, gB, gC, gD, gz, gBias});
 }
 
 }  // namespace krait::models
