@@ -9,30 +9,22 @@
 
 #include "krait/pipeline/volume_tensor.h"
 #include "krait/io/volume_io.h"
-#include "run_cli.h"
-#include "testdata.h"
+#include "segment_support.h"
 
 namespace fs = std::filesystem;
+using krait::test::copyModel;
+using krait::test::kModel;
 using krait::test::runKrait;
+using krait::test::smallImage;
 using krait::test::testData;
 using nlohmann::json;
 
 namespace {
 
-const fs::path kModel = fs::path(KRAIT_FIXTURES) / "pipeline" / "t1_2d_on_3d" / "model";
 const fs::path kCheckpoints = fs::path(KRAIT_FIXTURES) / "checkpoints";
 
-// A small real MR volume (33 x 41 x 25, 2 mm): smaller than the model's patch in plane, so it is padded.
-fs::path smallImage() { return testData("nifti-nibabel/anatomical.nii"); }
-
-fs::path copyModel(const krait::test::TempDir& d) {
-  fs::copy(kModel, d / "model", fs::copy_options::recursive);
-  return d / "model";
-}
-
 void expectFailure(const krait::test::CliResult& r, int code, const std::string& mentions, const fs::path& notWritten) {
-  EXPECT_EQ(r.exitCode, code) << r.err;
-  EXPECT_NE(r.err.find(mentions), std::string::npos) << r.err;
+  krait::test::expectRefused(r, code, mentions);
   EXPECT_FALSE(fs::exists(notWritten));
 }
 

@@ -9,30 +9,19 @@
 #include <fstream>
 #include <regex>
 
-#include "run_cli.h"
-#include "testdata.h"
+#include "segment_support.h"
 
 namespace fs = std::filesystem;
+using krait::test::expectRefused;
+using krait::test::kModel;
 using krait::test::runKrait;
+using krait::test::smallImage;
 using krait::test::testData;
 using nlohmann::json;
 
-namespace {
-
-const fs::path kModel = fs::path(KRAIT_FIXTURES) / "pipeline" / "t1_2d_on_3d" / "model";
-
-fs::path smallImage() { return testData("nifti-nibabel/anatomical.nii"); }
-
-void expectRefused(const krait::test::CliResult& r, int code, const std::string& says) {
-  EXPECT_EQ(r.exitCode, code) << r.err;
-  EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
-}
-
-}  // namespace
-
 TEST(CliUsability, FoldsAreDetectedAsNnunetDoesAndTheSummaryNamesThem) {
   const krait::test::TempDir d;
-  fs::copy(kModel, d / "model", fs::copy_options::recursive);
+  krait::test::copyModel(d);
   fs::copy(d / "model" / "fold_0", d / "model" / "fold_all", fs::copy_options::recursive);
   fs::copy(d / "model" / "fold_0", d / "model" / "fold_10", fs::copy_options::recursive);
   fs::copy(d / "model" / "fold_0", d / "model" / "fold_2", fs::copy_options::recursive);

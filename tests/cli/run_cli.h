@@ -1,19 +1,14 @@
 #pragma once
-// Runs the real `krait` executable built with the tests and captures what it prints.
+// Runs the real `krait` executable built with the tests and captures what it prints (runProgram for another
+// executable, an installed `krait` say).
 #include <string>
 #include <vector>
 
-namespace krait::test {
+#include "run_program.h"
 
-struct CliResult {
-  int exitCode = -1;
-  std::string out;
-  std::string err;
-};
+namespace krait::test {
 
 // interruptAfterSeconds >= 0: sends SIGINT (Ctrl-C) after that long.
 CliResult runKrait(const std::vector<std::string>& args, double interruptAfterSeconds = -1.0);
-// The same for another executable (an installed `krait`).
-CliResult runProgram(const std::string& executable, const std::vector<std::string>& args, double interruptAfterSeconds = -1.0);
 
 }  // namespace krait::test

@@ -10,15 +10,11 @@
 #include "testdata.h"
 
 using namespace krait;
+using krait::test::fileBytes;
 using krait::test::TempDir;
 using krait::test::testData;
 
 namespace {
-
-std::string fileBytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void expectInputError(const std::filesystem::path& p, const std::string& mention, const io::ReadOptions& options = {}) {
   try {

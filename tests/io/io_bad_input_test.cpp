@@ -10,6 +10,7 @@
 #include "testdata.h"
 
 using namespace krait;
+using krait::test::fileBytes;
 using krait::test::TempDir;
 using krait::test::testData;
 
@@ -19,10 +20,6 @@ void writeBytes(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-std::string fileBytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void expectInputError(const std::filesystem::path& p) {
   try {

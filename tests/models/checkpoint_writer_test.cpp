@@ -1,21 +1,17 @@
 // Checkpoints Krait writes for training: read back by Krait's own loader into a network that gives the same
 // output, and loaded by PyTorch itself (Debian's python3-torch, as nnU-Net loads them) with the official
-// checkpoint's keys, order, shapes, dtypes and values.
+// checkpoint's keys, shapes, dtypes and values.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
-
-#include <array>
-#include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "krait/base/error.h"
 #include "krait/models/nnunet/checkpoint_writer.h"
 #include "krait/models/nnunet/nnunet_checkpoint.h"
 #include "network_support.h"
 #include "npy.h"
+#include "run_program.h"
 #include "testdata.h"
 
 using namespace krait::test;
@@ -24,22 +20,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string text(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // The fixture network's checkpoint as Krait's training would write it.
 CheckpointInfo infoFor(const fs::path& dir) {
-  const auto caseJson = nlohmann::json::parse(text(dir / "case.json"));
+  const auto caseJson = nlohmann::json::parse(fileBytes(dir / "case.json"));
   CheckpointInfo info;
   info.trainerName = caseJson.at("trainer_name").get<std::string>();
   info.configuration = caseJson.at("configuration").get<std::string>();
   info.fold = "0";
-  info.plansJson = text(dir / "plans.json");
-  info.datasetJson = text(dir / "dataset.json");
+  info.plansJson = fileBytes(dir / "plans.json");
+  info.datasetJson = fileBytes(dir / "dataset.json");
   info.mirroringAxes = readNnunetCheckpoint(dir / "checkpoint_final.pth").mirroringAxes;
   info.epoch = 3;
   info.log.trainLosses = {0.9, 0.7, 0.6};
@@ -79,17 +68,11 @@ TEST_P(CheckpointWriter, PyTorchLoadsItAsTheOfficialCheckpoint) {
   const TempDir out;
   const CheckpointInfo info = infoFor(dir);
   writeNnunetCheckpoint(out / "krait.pth", *loadFixtureNetwork(GetParam()), info);
-  const std::string command = "/usr/bin/python3 " + (fs::path(KRAIT_TEST_SOURCE) / "models" / "load_krait_checkpoint.py").string() +
-                              " " + (out / "krait.pth").string() + " " + (dir / "checkpoint_final.pth").string() + " " +
-                              info.trainerName + " " + info.configuration + " 2>&1";
-  std::FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string said;
-  std::array<char, 512> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) said += buffer.data();
-  const int status = pclose(pipe);
-  EXPECT_EQ(status, 0) << said;
-  EXPECT_NE(said.find(" keys, 0 problems"), std::string::npos) << said;
+  const CliResult r = runProgram("/usr/bin/python3", {(fs::path(KRAIT_TEST_SOURCE) / "models" / "load_krait_checkpoint.py").string(),
+                                                    (out / "krait.pth").string(), (dir / "checkpoint_final.pth").string(),
+                                                    info.trainerName, info.configuration});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(" keys, 0 problems"), std::string::npos) << r.out << r.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Official, CheckpointWriter, ::testing::Values("umamba_bot_3d", "lightmunet_2d", "swin_umamba"));

@@ -67,8 +67,8 @@ TEST(WindowLevel, ACtOpensWithASoftTissueWindowAnMrWithPercentiles) {
   const Volume ct = io::readVolume(test::testData("dicom-misc/CT-MONO2-16-ankle.dcm"));
   const ValueRange range = ct.valueRange();
   ASSERT_LE(range.min, -500.0);  // Hounsfield units: air
-  const int preset = openingPreset(ct);
+  const int preset = openingPreset(range);
   ASSERT_GE(preset, 0);
   EXPECT_EQ(ctPresets()[static_cast<size_t>(preset)].name, "CT abdomen");
-  EXPECT_EQ(openingPreset(io::readVolume(test::testData("nifti-mricron/ch2.nii.gz"))), -1);
+  EXPECT_EQ(openingPreset(io::readVolume(test::testData("nifti-mricron/ch2.nii.gz")).valueRange()), -1);
 }

@@ -21,6 +21,9 @@ inline std::filesystem::path testData(const std::string& fixture) {
   return p;
 }
 
+// A file's whole content ("" when it cannot be read).
+std::string fileBytes(const std::filesystem::path& p);
+
 // A fresh empty folder under the build tree's temporary area, removed by the caller's TempDir destructor.
 class TempDir {
  public:
