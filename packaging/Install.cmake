@@ -32,3 +32,6 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/KraitConfigVersion.cmake 
 install(FILES ${PROJECT_BINARY_DIR}/KraitConfig.cmake ${PROJECT_BINARY_DIR}/KraitConfigVersion.cmake cmake/KraitPlugin.cmake
   DESTINATION ${config})
 install(DIRECTORY DESTINATION ${CMAKE_INSTALL_LIBDIR}/krait/plugins)
+# The bundled demonstration models (resources/models: model folders with their manifests and cards), which
+# libkrait finds from its own folder (models::bundledModelsDir).
+install(DIRECTORY resources/models/ DESTINATION ${CMAKE_INSTALL_DATADIR}/krait/models)

@@ -18,12 +18,14 @@ int runModels(const std::vector<std::string>& args);
 int runBatch(const std::vector<std::string>& args);
 int runPlugins(const std::vector<std::string>& args);
 int runClassify(const std::vector<std::string>& args);
+int runTrain(const std::vector<std::string>& args);
 
 inline const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       {"info", "describe images and DICOM series: size, spacing, origin, orientation, values", runInfo},
       {"segment", "segment an image with an nnU-Net model (U-Mamba, LightM-UNet, Swin-UMamba, plugins' networks)", runSegment},
       {"batch", "segment many cases with one model: manifest or folder, resumable, shardable", runBatch},
+      {"train", "train a U-Mamba, LightM-UNet or Swin-UMamba model on an nnU-Net dataset, or fine-tune one", runTrain},
       {"models", "import, list, describe, verify and remove models in Krait's model store", runModels},
       {"classify", "classify volumes, waveforms or slides with a plugin's classifier", runClassify},
       {"plugins", "list the plugins found, what each provides, and the ones skipped", runPlugins},

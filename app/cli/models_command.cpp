@@ -82,7 +82,11 @@ int runModels(const std::vector<std::string>& argv) {
   }
   if (action == "list") {
     json all = json::array();
-    for (const auto& m : models::listModels(store)) all.push_back(describe(m));
+    for (const auto& m : models::availableModels(store)) {
+      json d = describe(m);
+      d["bundled"] = m.bundled;
+      all.push_back(std::move(d));
+    }
     if (asJson) {
       std::cout << all.dump() << "\n";
     } else if (all.empty()) {
@@ -91,7 +95,7 @@ int runModels(const std::vector<std::string>& argv) {
       for (const auto& d : all)
         std::cout << d.at("name").get<std::string>() << "  " << d.at("network").get<std::string>() << " "
                   << d.at("configuration").get<std::string>() << "  folds " << joined(d.at("folds")) << "  "
-                  << d.at("labels").size() << " labels\n";
+                  << d.at("labels").size() << " labels" << (d.at("bundled").get<bool>() ? "  (bundled)" : "") << "\n";
     }
     return 0;
   }

@@ -105,9 +105,10 @@ void SegmentationPanel::reloadModels() {
   models_->clear();
   try {
     const std::filesystem::path store = models::modelStoreDir();
-    for (const auto& m : models::listModels(store))
-      models_->addItem(QString::fromStdString(m.name + "  (" + m.network + ", " + m.configuration + ")"),
-                       QString::fromStdString((store / m.name).string()));
+    for (const auto& m : models::availableModels(store))
+      models_->addItem(QString::fromStdString(m.name + "  (" + m.network + ", " + m.configuration +
+                                              (m.bundled ? ", bundled)" : ")")),
+                       QString::fromStdString(m.folder.string()));
   } catch (const std::exception& e) {
     message_->setText(QString("Model store: %1").arg(e.what()));
   }

@@ -96,6 +96,12 @@ TrainingDataset findTrainingDataset(const fs::path& folder) {
       if (stem[stem.size() - 5] == '_' && std::all_of(stem.end() - 4, stem.end(), [](unsigned char ch) { return std::isdigit(ch); }))
         ids.insert(stem.substr(0, stem.size() - 5));
     }
+    // A label map whose every channel file is missing is still a case: the check below names the missing file.
+    for (const auto& entry : fs::directory_iterator(labels)) {
+      const std::string name = entry.path().filename().string();
+      if (name.size() > d.fileEnding.size() && name.compare(name.size() - d.fileEnding.size(), d.fileEnding.size(), d.fileEnding) == 0)
+        ids.insert(name.substr(0, name.size() - d.fileEnding.size()));
+    }
     for (const std::string& id : ids) {
       TrainingCase c{id, {}, labels / (id + d.fileEnding)};
       for (size_t ch = 0; ch < d.channels.size(); ++ch) c.images.push_back(images / (id + channelSuffix(ch) + d.fileEnding));

@@ -292,8 +292,30 @@ TEST(CliModels, ImportListInfoVerifyRemove) {
   EXPECT_EQ(runKrait({"models", "import", kModel.string(), "--name", "t1", "--models-dir", store}).exitCode, 4);
   EXPECT_EQ(runKrait({"models", "remove", "t1", "--models-dir", store}).exitCode, 0);
   r = runKrait({"models", "list", "--models-dir", store, "--json"});
-  EXPECT_EQ(json::parse(r.out), json::array());
+  for (const auto& m : json::parse(r.out)) EXPECT_TRUE(m.at("bundled").get<bool>()) << m.dump();
   for (const auto& e : fs::directory_iterator(d / "store")) ADD_FAILURE() << "left behind: " << e.path();
+}
+
+TEST(CliModels, BundledModelsAreListedVerifiedAndUsedByNameWithoutImport) {
+  const krait::test::TempDir d;
+  const std::string store = (d / "empty-store").string();
+  const auto list = runKrait({"models", "list", "--models-dir", store, "--json"});
+  ASSERT_EQ(list.exitCode, 0) << list.err;
+  std::vector<std::string> names;
+  for (const auto& m : json::parse(list.out)) {
+    EXPECT_TRUE(m.at("bundled").get<bool>());
+    names.push_back(m.at("name").get<std::string>());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"demo-head-ct", "demo-t1-brain"}));
+  EXPECT_EQ(runKrait({"models", "verify", "demo-t1-brain", "--models-dir", store}).exitCode, 0);
+  // colin27, whose ch2bet brain mask holds 1737 mL (five of its six slabs were the model's training data).
+  const auto r = runKrait({"segment", "-m", "demo-t1-brain", "--models-dir", store, "-i",
+                           testData("nifti-mricron/ch2.nii.gz").string(), "-o", (d / "brain.nii.gz").string(),
+                           "--disable-tta", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const json report = json::parse(r.out);
+  EXPECT_EQ(report.at("labels").at(0).at("name"), "brain");
+  EXPECT_NEAR(report.at("labels").at(0).at("ml").get<double>(), 1737.0, 100.0);
 }
 
 }  // namespace

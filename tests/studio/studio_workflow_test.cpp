@@ -61,8 +61,10 @@ TEST_F(StudioWindow, SegmentsWithAStoredModelAcceptsSavesAndReloadsTheOfficialMa
   SegmentationPanel* panel = window_->segmentationPanel();
   panel->reloadModels();
   auto* models = panel->findChild<QComboBox*>("models");
-  ASSERT_EQ(models->count(), 1);
+  // The store's model first, then the bundled ones (resources/models), which need no import.
+  ASSERT_GE(models->count(), 1);
   EXPECT_TRUE(models->itemText(0).startsWith("t1-2d"));
+  for (int i = 1; i < models->count(); ++i) EXPECT_TRUE(models->itemText(i).contains("bundled")) << models->itemText(i).toStdString();
   ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
   // The official predictor wrote the reference mask without test-time mirroring.
   auto* mirroring = panel->findChild<QCheckBox*>("mirroring");

@@ -9,7 +9,6 @@
 
 #include "krait/models/checkpoint/torch_save.h"
 #include "krait/training/loss.h"
-#include "krait/training/schedule.h"
 
 using namespace krait;
 using namespace krait::models;
@@ -60,11 +59,4 @@ TEST(TrainingLossErrors, AMismatchedTargetIsRefused) {
 }
 
 // PolyLRScheduler over nnU-Net's 1000 epochs: 1e-2 at epoch 0, (1 - e/1000)^0.9 after.
-TEST(TrainingSchedule, PolyLearningRateAsNnunet) {
-  const training::Schedule s;
-  EXPECT_DOUBLE_EQ(training::polyLearningRate(s, 0), 1e-2);
-  EXPECT_NEAR(training::polyLearningRate(s, 500), 1e-2 * std::pow(0.5, 0.9), 1e-15);
-  EXPECT_NEAR(training::polyLearningRate(s, 999), 1e-2 * std::pow(0.001, 0.9), 1e-15);
-}
-
 }  // namespace

@@ -85,8 +85,8 @@ void writeNnunetCheckpoint(const fs::path& path, const Network& network, const C
   std::vector<c10::IValue> axes(info.mirroringAxes.begin(), info.mirroringAxes.end());
   c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
   root.insert("network_weights", weights);
-  root.insert("optimizer_state", c10::IValue());
-  root.insert("grad_scaler_state", c10::IValue());
+  root.insert("optimizer_state", info.optimizerState);
+  root.insert("grad_scaler_state", info.gradScalerState);
   root.insert("logging", logging);
   root.insert("_best_ema", info.bestEma);
   root.insert("current_epoch", info.epoch);

@@ -1,5 +1,6 @@
 #include "krait/models/nnunet/model_store.h"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -160,7 +161,9 @@ ModelManifest importModel(const fs::path& folder, const fs::path& store, const s
 ModelManifest readManifest(const fs::path& modelDir) {
   const fs::path path = modelDir / "manifest.json";
   if (!fs::exists(path)) throw inputError(modelDir.string(), "not a stored Krait model (no manifest.json)");
-  return fromJson(readJson(path), path);
+  ModelManifest m = fromJson(readJson(path), path);
+  m.folder = modelDir;
+  return m;
 }
 
 std::vector<ModelManifest> listModels(const fs::path& store) {
@@ -194,13 +197,40 @@ void removeModel(const fs::path& store, const std::string& name) {
   if (ec) throw outputError(dir.string(), "cannot remove: " + ec.message());
 }
 
+fs::path bundledModelsDir() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&bundledModelsDir), &info) && info.dli_fname) {
+    const fs::path installed = (fs::path(info.dli_fname).parent_path() / KRAIT_MODELS_FROM_LIB).lexically_normal();
+    if (fs::is_directory(installed)) return installed;
+  }
+#ifdef KRAIT_SOURCE_MODELS
+  if (fs::is_directory(KRAIT_SOURCE_MODELS)) return KRAIT_SOURCE_MODELS;
+#endif
+  return {};
+}
+
+std::vector<ModelManifest> availableModels(const fs::path& store) {
+  std::vector<ModelManifest> all = listModels(store);
+  const fs::path bundled = bundledModelsDir();
+  std::error_code ec;
+  if (bundled.empty() || fs::equivalent(bundled, store, ec)) return all;
+  for (ModelManifest& m : listModels(bundled)) {
+    if (std::any_of(all.begin(), all.end(), [&](const ModelManifest& s) { return s.name == m.name; })) continue;
+    m.bundled = true;
+    all.push_back(std::move(m));
+  }
+  return all;
+}
+
 fs::path resolveModel(const std::string& nameOrPath, const fs::path& store) {
   if (fs::is_directory(nameOrPath)) return nameOrPath;
-  if (validName(nameOrPath) && fs::exists(store / nameOrPath / "manifest.json")) return store / nameOrPath;
+  if (validName(nameOrPath))
+    for (const ModelManifest& m : availableModels(store))
+      if (m.name == nameOrPath) return m.folder;
   std::string known;
-  for (const auto& m : listModels(store)) known += (known.empty() ? "" : ", ") + m.name;
+  for (const auto& m : availableModels(store)) known += (known.empty() ? "" : ", ") + m.name;
   throw inputError(nameOrPath, "neither a model folder nor a model in " + store.string() +
-                                   (known.empty() ? " (the store is empty: krait models import FOLDER)" : " (stored: " + known + ")"));
+                                   (known.empty() ? " (the store is empty: krait models import FOLDER)" : " (known: " + known + ")"));
 }
 
 }  // namespace krait::models

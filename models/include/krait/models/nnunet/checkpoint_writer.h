@@ -25,6 +25,9 @@ struct CheckpointInfo {
   int64_t epoch = 0;               // current_epoch: the epochs completed
   double bestEma = 0.0;            // _best_ema
   TrainingLog log;
+  // optimizer.state_dict() and the grad scaler's, as torch.optim writes them (None when undefined): what a
+  // resumed training continues from.
+  c10::IValue optimizerState, gradScalerState;
 };
 
 // Writes `network`'s state_dict (every parameter and buffer under the official key names, alias keys

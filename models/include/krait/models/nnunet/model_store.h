@@ -30,6 +30,8 @@ struct ModelManifest {
   std::map<std::string, std::string> files;  // path relative to the model folder -> sha256
   std::string checksum;                      // sha256 over the sorted "path sha256" lines: the model's identity
   std::string source;                        // the folder it was imported from
+  std::filesystem::path folder;              // where it lies (not stored in manifest.json)
+  bool bundled = false;                      // installed with Krait, not imported (not stored either)
 };
 
 // --models-dir, else $KRAIT_MODELS, else $XDG_DATA_HOME/krait/models, else ~/.local/share/krait/models.
@@ -53,13 +55,19 @@ ModelManifest importModel(const std::filesystem::path& folder, const std::filesy
 ModelManifest readManifest(const std::filesystem::path& modelDir);
 std::vector<ModelManifest> listModels(const std::filesystem::path& store);
 
+// The folder of the models installed with Krait: <prefix>/share/krait/models beside the installed libkrait,
+// else (a build tree) the source tree's resources/models; empty when neither exists.
+std::filesystem::path bundledModelsDir();
+// Every model a name may name: the store's, then the bundled ones whose names the store does not hide.
+std::vector<ModelManifest> availableModels(const std::filesystem::path& store);
+
 // Problems found when re-hashing the files against the manifest (empty: intact).
 std::vector<std::string> verifyModel(const std::filesystem::path& modelDir);
 
 void removeModel(const std::filesystem::path& store, const std::string& name);
 
 // A model given on the command line: a folder path (an nnU-Net model folder or a stored model) or the name
-// of a stored model. Throws Error(Input) listing the stored names when nothing matches.
+// of a stored or bundled model. Throws Error(Input) listing the known names when nothing matches.
 std::filesystem::path resolveModel(const std::string& nameOrPath, const std::filesystem::path& store);
 
 }  // namespace krait::models
