@@ -22,12 +22,15 @@ train() { # dataset model-name
   "$krait" train -d "$work/raw/$1" -o "$work/results" --trainer nnUNetTrainerUMambaBot -c 2d -f all \
     --plans "scripts/bundled/$1_plans.json" --device cpu --threads 2 --seed 1 \
     --epochs 20 --iterations 50 --val-iterations 10 --save-every 5
+  # The model card stays (its figures are this script's evaluation: update them from build/bundled/evaluation.md).
+  mv "resources/models/$2/MODEL_CARD.md" "$work/$2.MODEL_CARD.md"
   rm -rf "resources/models/$2"
   "$krait" models import "$work/results/$1/nnUNetTrainerUMambaBot__nnUNetPlans__2d" --folds all \
     --models-dir resources/models --name "$2"
   # The manifest records where a model came from; for a bundled one that is this script, not a local path.
   python3 -c 'import json, sys; p = sys.argv[1]; m = json.load(open(p)); m["source"] = sys.argv[2]
 json.dump(m, open(p, "w"), indent=2, sort_keys=True)' "resources/models/$2/manifest.json" scripts/retrain-bundled-models.sh
+  mv "$work/$2.MODEL_CARD.md" "resources/models/$2/MODEL_CARD.md"
 }
 train Dataset901_HeadCT demo-head-ct
 train Dataset902_T1Brain demo-t1-brain

@@ -85,6 +85,7 @@ int runModels(const std::vector<std::string>& argv) {
     for (const auto& m : models::availableModels(store)) {
       json d = describe(m);
       d["bundled"] = m.bundled;
+      d["folder"] = m.folder.string();
       all.push_back(std::move(d));
     }
     if (asJson) {

@@ -129,3 +129,20 @@ TEST(ExamplePlugin, TheInstalledKraitSegmentsWithItAsTheOfficialPredictor) {
   test::expectMaskParity(io::readVolume(d / "mask.nii.gz"), io::readVolume(kCase / "expected.nii.gz"),
                          c.at("label_voxel_counts"), "plain_unet");
 }
+
+TEST(ExamplePlugin, TheInstalledKraitListsItsBundledModelsFromItsPrefix) {
+  const fs::path prefix = fromEnvironment("KRAIT_INSTALLED");
+  const test::TempDir d;
+  const auto r = test::runProgram((prefix / "bin" / "krait").string(),
+                                  {"models", "list", "--json", "--models-dir", (d / "store").string()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::vector<std::string> names;
+  for (const json& m : json::parse(r.out)) {
+    names.push_back(m.at("name").get<std::string>());
+    EXPECT_TRUE(m.at("bundled").get<bool>());
+    // share/krait/models of the installation, not the source tree it was built from.
+    EXPECT_EQ(fs::path(m.at("folder").get<std::string>()).parent_path(),
+              (prefix / "share" / "krait" / "models").lexically_normal());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"demo-head-ct", "demo-t1-brain"}));
+}

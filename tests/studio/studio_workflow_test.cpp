@@ -65,6 +65,7 @@ TEST_F(StudioWindow, SegmentsWithAStoredModelAcceptsSavesAndReloadsTheOfficialMa
   ASSERT_GE(models->count(), 1);
   EXPECT_TRUE(models->itemText(0).startsWith("t1-2d"));
   for (int i = 1; i < models->count(); ++i) EXPECT_TRUE(models->itemText(i).contains("bundled")) << models->itemText(i).toStdString();
+  models->setCurrentIndex(0);  // the reload kept the earlier choice (the first bundled model)
   ASSERT_EQ(window_->openPath(testFile(kImage), true), QString());
   // The official predictor wrote the reference mask without test-time mirroring.
   auto* mirroring = panel->findChild<QCheckBox*>("mirroring");

@@ -181,7 +181,9 @@ struct Run {
     training::AugmentedBatch b =
         training::augmentBatch(batch.data.to(device), batch.seg.to(device, torch::kFloat), augmentation, rng);
     onDevice(b);
-    optimizer->zero_grad();
+    // zero_grad(set_to_none=True), PyTorch 2's default: a parameter without a gradient this step (the lowest
+    // deep-supervision head, a frozen encoder) is not stepped at all, as in the official trainers.
+    for (torch::Tensor& p : params.tensors) p.mutable_grad() = torch::Tensor();
     const torch::Tensor l = lossOf(outputs(b.data), b.targets);
     scaler->scale(l).backward();
     const bool finite = scaler->unscale(params.tensors);
