@@ -91,6 +91,20 @@ TEST(CliTrain, FineTunesAnOfficialCheckpointThatPythonAndKraitLoadAndResumes) {
                 2, "--init");
 }
 
+TEST(CliTrain, CtrlCKeepsTheTrainingSoFarForResume) {
+  const TempDir tmp;
+  const fs::path dataset = makeDataset(tmp.path());
+  const std::vector<std::string> args{"train", "-d", dataset.string(), "-o", (tmp / "results").string(), "-c", "3d_fullres",
+                                      "-f", "all", "--plans", (kOfficial / "plans.json").string(), "--epochs", "1000",
+                                      "--iterations", "2", "--val-iterations", "1", "--batch-size", "2", "--threads", "2"};
+  const CliResult r = runKrait(args, 8.0);
+  EXPECT_EQ(r.exitCode, 130) << r.out << r.err;
+  EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+  const fs::path fold = tmp / "results" / "Dataset990_Colin" / "nnUNetTrainerUMambaBot__nnUNetPlans__3d_fullres" / "fold_all";
+  EXPECT_TRUE(fs::exists(fold / "checkpoint_latest.pth"));
+  EXPECT_FALSE(fs::exists(fold / "checkpoint_final.pth"));
+}
+
 TEST(CliTrain, PlansFromTheDatasetsFingerprint) {
   const TempDir tmp;
   const fs::path dataset = makeDataset(tmp.path());

@@ -304,22 +304,3 @@ TEST(Augmentation, RejectsWrongShapes) {
   o.deepSupervisionScales = {{0.5, 0.5, 0.5}};
   EXPECT_THROW(augmentBatch(torch::zeros({1, 1, 8, 8}), torch::zeros({1, 1, 8, 8}), o, rng), krait::Error);
 }
-
-TEST(Augmentation, RunsOnTheInputsDevice) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  AugmentationOptions o = nnunetAugmentation({16, 32, 32}, {{1, 1, 1}, {0.5, 0.5, 0.5}});
-  o.pRotation = o.pScale = o.pNoise = o.pBlur = o.pBrightness = o.pContrast = o.pLowResolution = 1.0;
-  o.pGammaInverted = o.pGamma = 1.0;
-  const std::vector<int64_t> initial = initialPatchSize(o);
-  std::vector<int64_t> shape{2, 2};
-  shape.insert(shape.end(), initial.begin(), initial.end());
-  const torch::Tensor data = torch::randn(shape, torch::kCUDA);
-  shape[1] = 1;
-  std::mt19937_64 rng(14);
-  const AugmentedBatch out = augmentBatch(data, blockLabels(shape).to(torch::kCUDA), o, rng);
-  EXPECT_TRUE(out.data.is_cuda());
-  EXPECT_EQ(sizes(out.data), (std::vector<int64_t>{2, 2, 16, 32, 32}));
-  EXPECT_EQ(sizes(out.targets[1]), (std::vector<int64_t>{2, 1, 8, 16, 16}));
-  EXPECT_TRUE(out.targets[1].is_cuda());
-  EXPECT_TRUE(torch::isfinite(out.data).all().item<bool>());
-}
