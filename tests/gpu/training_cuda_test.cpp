@@ -1,14 +1,13 @@
 // Training on a GPU: the augmentation keeps the batch on the device, and a fresh network learns under fp16
 // autocast as `krait train --device cuda` runs it (the U-Mamba trainers' AMP).
-#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <torch/version.h>
 
 #include <random>
 
 #include "krait/models/nnunet/trainers.h"
 #include "krait/models/nnunet/training_recipe.h"
+#include "krait/models/ops/autocast.h"
 #include "krait/training/augmentation.h"
 #include "krait/training/loss.h"
 #include "network_support.h"
@@ -53,19 +52,8 @@ TEST(TrainingCuda, AFreshUMambaLearnsUnderHalfPrecisionAutocast) {
     sgd.zero_grad();
     torch::Tensor logits;
     {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-      at::autocast::set_autocast_dtype(at::kCUDA, at::kHalf);
-      at::autocast::set_autocast_enabled(at::kCUDA, true);
-#else
-      at::autocast::set_enabled(true);
-#endif
+      const AutocastScope autocast(torch::kHalf);
       logits = net->forward(x);
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-      at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-      at::autocast::set_enabled(false);
-#endif
-      at::autocast::clear_cache();
     }
     const torch::Tensor loss = diceCeLoss(logits.to(torch::kFloat), target, {});
     ASSERT_TRUE(torch::isfinite(loss).item<bool>()) << "step " << step;

@@ -1,7 +1,7 @@
 #pragma once
 // The optimisation side of training: the recipe's optimiser over a network's parameters, the learning rate of
-// each epoch, the optimiser's state in torch.optim's state_dict layout (what nnU-Net checkpoints hold), a
-// dynamic loss scaler as torch.cuda.amp.GradScaler's, and autocast on CUDA.
+// each epoch, the optimiser's state in torch.optim's state_dict layout (what nnU-Net checkpoints hold) and a
+// dynamic loss scaler as torch.cuda.amp.GradScaler's.
 #include <torch/torch.h>
 
 #include <memory>
@@ -48,19 +48,6 @@ class LossScaler {
   bool enabled_;
   double scale_ = 65536.0;
   int64_t growthTracker_ = 0;
-};
-
-// Autocast for CUDA ops within a scope, in fp16 or bf16 (inactive for fp32).
-class AutocastScope {
- public:
-  explicit AutocastScope(torch::ScalarType type);
-  ~AutocastScope();
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
- private:
-  bool active_;
-  bool previous_ = false;
 };
 
 }  // namespace krait::engine

@@ -16,6 +16,7 @@
 #include "krait/models/nnunet/nnunet_checkpoint.h"
 #include "krait/models/nnunet/plans.h"
 #include "krait/models/nnunet/training_recipe.h"
+#include "krait/models/ops/autocast.h"
 #include "krait/training/augmentation.h"
 #include "krait/training/loss.h"
 #include "krait/training/patch_sampler.h"
@@ -156,7 +157,7 @@ struct Run {
   }
 
   std::vector<torch::Tensor> outputs(const torch::Tensor& data) {
-    engine::AutocastScope autocast(precision);
+    models::AutocastScope autocast(precision);
     return deepSupervision ? network->forwardDeepSupervision(data) : std::vector<torch::Tensor>{network->forward(data)};
   }
 
