@@ -317,8 +317,7 @@ TrainingResult train(const TrainingDatasetSource& dataset, const TrainOptions& o
   } else {
     engine::writeJsonFile(datasetFile, run.datasetJson);
     run.plans = engine::preparePlans(dataset, run.datasetJson, options, run.modelFolder, [&](int64_t done, int64_t total) {
-      report({"fingerprint", 0, 0, done, total, nullptr});
-      return true;
+      report({"fingerprint", 0, 0, done, total, nullptr});  // throws Error(Cancelled) when asked to stop
     });
   }
 

@@ -14,14 +14,9 @@ namespace krait::engine {
 
 namespace {
 
-nlohmann::json intensitiesJson(const training::ChannelIntensities& c) {
-  return {{"max", c.max}, {"mean", c.mean}, {"median", c.median}, {"min", c.min},
-          {"percentile_00_5", c.percentile00_5}, {"percentile_99_5", c.percentile99_5}, {"std", c.std}};
-}
-
 // DatasetFingerprintExtractor.run: every case's spacing, cropped shape and foreground samples.
-training::DatasetFingerprint fingerprint(const TrainingDatasetSource& dataset, nlohmann::json& written,
-                                         const std::function<bool(int64_t, int64_t)>& progress) {
+training::DatasetFingerprint fingerprint(const TrainingDatasetSource& dataset,
+                                         const std::function<void(int64_t, int64_t)>& progress) {
   training::DatasetFingerprint fp;
   std::vector<std::vector<float>> samples;
   std::vector<double> relativeSizes;
@@ -35,22 +30,14 @@ training::DatasetFingerprint fingerprint(const TrainingDatasetSource& dataset, n
     samples.resize(f.foregroundSamples.size());
     for (size_t ch = 0; ch < samples.size(); ++ch)
       samples[ch].insert(samples[ch].end(), f.foregroundSamples[ch].begin(), f.foregroundSamples[ch].end());
-    if (progress && !progress(static_cast<int64_t>(i) + 1, n)) throw Error(ErrorKind::Cancelled, "training cancelled");
+    if (progress) progress(static_cast<int64_t>(i) + 1, n);
   }
   for (size_t ch = 0; ch < samples.size(); ++ch) {
     if (samples[ch].empty())
       throw inputError(dataset.folder.string(), "no case has foreground labels: there is nothing to learn");
     fp.channels.push_back(training::intensityStatistics(samples[ch]));
   }
-  std::sort(relativeSizes.begin(), relativeSizes.end());
-  const size_t m = relativeSizes.size();
-  fp.medianRelativeSizeAfterCropping = m % 2 ? relativeSizes[m / 2] : (relativeSizes[m / 2 - 1] + relativeSizes[m / 2]) / 2;
-  nlohmann::json channels = nlohmann::json::object();
-  for (size_t ch = 0; ch < fp.channels.size(); ++ch) channels[std::to_string(ch)] = intensitiesJson(fp.channels[ch]);
-  written = {{"foreground_intensity_properties_per_channel", channels},
-             {"median_relative_size_after_cropping", fp.medianRelativeSizeAfterCropping},
-             {"shapes_after_crop", fp.shapesAfterCrop},
-             {"spacings", fp.spacings}};
+  fp.medianRelativeSizeAfterCropping = training::median(relativeSizes);
   return fp;
 }
 
@@ -86,7 +73,7 @@ CaseTensors readCase(const TrainingDatasetSource& dataset, size_t index) {
 
 nlohmann::json preparePlans(const TrainingDatasetSource& dataset, const nlohmann::json& datasetJson,
                             const TrainOptions& options, const fs::path& modelFolder,
-                            const std::function<bool(int64_t, int64_t)>& progress) {
+                            const std::function<void(int64_t, int64_t)>& progress) {
   nlohmann::json plans;
   fs::path source = options.plans;
   if (!options.plans.empty()) {
@@ -94,13 +81,12 @@ nlohmann::json preparePlans(const TrainingDatasetSource& dataset, const nlohmann
     if (!plans.contains("configurations") || !plans.at("configurations").is_object())
       throw inputError(options.plans.string(), "no 'configurations': not an nnU-Net plans file");
   } else {
-    nlohmann::json fingerprintJson;
-    const training::DatasetFingerprint fp = fingerprint(dataset, fingerprintJson, progress);
+    const training::DatasetFingerprint fp = fingerprint(dataset, progress);
     training::PlanningRequest request = training::planningRequestFromDatasetJson(datasetJson, dataset.name);
     request.plansName = options.plansName;
     request.gpuMemoryTargetGB = options.gpuMemoryTargetGB;
     plans = training::planExperiment(fp, request);
-    writeJsonFile(modelFolder / "dataset_fingerprint.json", fingerprintJson);
+    writeJsonFile(modelFolder / "dataset_fingerprint.json", training::fingerprintToJson(fp));
     source = modelFolder / "plans.json";
   }
   applyOverrides(plans, options, source);

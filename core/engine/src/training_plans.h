@@ -24,7 +24,7 @@ CaseTensors readCase(const TrainingDatasetSource& dataset, size_t index);
 // Writes modelFolder/plans.json (and dataset_fingerprint.json when planned) and returns the plans.
 nlohmann::json preparePlans(const TrainingDatasetSource& dataset, const nlohmann::json& datasetJson,
                             const TrainOptions& options, const std::filesystem::path& modelFolder,
-                            const std::function<bool(int64_t done, int64_t total)>& progress);
+                            const std::function<void(int64_t done, int64_t total)>& progress);
 
 // Reads a JSON file; Error(Input) naming it when it cannot be read or parsed.
 nlohmann::json readJsonFile(const std::filesystem::path& path);

@@ -392,6 +392,21 @@ ChannelIntensities intensityStatistics(std::vector<float> samples) {
           percentileOfSorted(samples, 0.5)};
 }
 
+json fingerprintToJson(const DatasetFingerprint& fp) {
+  json channels = json::object();
+  for (size_t c = 0; c < fp.channels.size(); ++c) channels[std::to_string(c)] = intensitiesJson(fp.channels[c]);
+  return {{"foreground_intensity_properties_per_channel", channels},
+          {"median_relative_size_after_cropping", fp.medianRelativeSizeAfterCropping},
+          {"shapes_after_crop", fp.shapesAfterCrop},
+          {"spacings", fp.spacings}};
+}
+
+double median(std::vector<double> values) {
+  if (values.empty()) refuse("no values to take the median of");
+  std::sort(values.begin(), values.end());
+  return medianOfSorted<double>(values);
+}
+
 DatasetFingerprint fingerprintFromJson(const json& j) {
   try {
     DatasetFingerprint fp;

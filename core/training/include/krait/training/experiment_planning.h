@@ -28,6 +28,10 @@ struct DatasetFingerprint {
   double medianRelativeSizeAfterCropping = 1.0;      // decides whether z-scoring uses the nonzero mask
 };
 DatasetFingerprint fingerprintFromJson(const nlohmann::json& fingerprint);
+// dataset_fingerprint.json as DatasetFingerprintExtractor.run writes it (the fields fingerprintFromJson reads).
+nlohmann::json fingerprintToJson(const DatasetFingerprint& fingerprint);
+// np.median of float64 values (the extractor's median_relative_size_after_cropping). Empty values throw.
+double median(std::vector<double> values);
 
 // What the planner reads from dataset.json, plus its own options.
 struct PlanningRequest {
