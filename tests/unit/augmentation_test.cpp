@@ -17,13 +17,11 @@ namespace {
 
 constexpr double kHalfPi = 1.57079632679489661923;
 
-// Every random transform off: what is left is the centre crop, mirroring and -1 to 0.
+// The validation transforms: what is left is the centre crop and -1 to 0 (tests switch single transforms on).
 AugmentationOptions quiet(std::vector<int64_t> patch) {
   AugmentationOptions o;
   o.patchSize = std::move(patch);
-  o.pRotation = o.pScale = o.pNoise = o.pBlur = o.pBrightness = o.pContrast = o.pLowResolution = 0;
-  o.pGammaInverted = o.pGamma = 0;
-  return o;
+  return validationAugmentation(o);
 }
 
 torch::Tensor centreCrop(torch::Tensor t, const std::vector<int64_t>& patch) {

@@ -132,7 +132,6 @@ struct Run {
   training::PatchSamplerOptions trainSampler, valSampler;
   training::LossOptions loss;
   bool deepSupervision = false;
-  std::vector<int> mirrorAxes;
   models::TrainingLog log;
   double bestEma = 0.0;
   bool hasBest = false;
@@ -147,7 +146,7 @@ struct Run {
     info.datasetJson = datasetJson.dump();
     info.configuration = options.configuration;
     info.fold = options.fold;
-    info.mirroringAxes = mirrorAxes;
+    info.mirroringAxes = augmentation.mirrorAxes;  // inference_allowed_mirroring_axes
     info.epoch = completed;
     info.bestEma = bestEma;
     info.log = log;
@@ -172,16 +171,15 @@ struct Run {
     return training::deepSupervisionLoss(logits, targets, loss);
   }
 
-  void onDevice(training::AugmentedBatch& b) {
-    b.data = b.data.to(device);
-    for (auto& t : b.targets) t = t.to(device);
+  // A batch of `keys`' cases, sampled and transformed on the training device.
+  training::AugmentedBatch batch(const std::vector<size_t>& keys, const training::PatchSamplerOptions& sampler,
+                                 const training::AugmentationOptions& transforms) {
+    const training::PatchBatch patches = training::samplePatches(cases, keys, sampler, rng);
+    return training::augmentBatch(patches.data.to(device), patches.seg.to(device, torch::kFloat), transforms, rng);
   }
 
   double trainIteration() {
-    const training::PatchBatch batch = training::samplePatches(cases, trainKeys, trainSampler, rng);
-    training::AugmentedBatch b =
-        training::augmentBatch(batch.data.to(device), batch.seg.to(device, torch::kFloat), augmentation, rng);
-    onDevice(b);
+    const training::AugmentedBatch b = batch(trainKeys, trainSampler, augmentation);
     // zero_grad(set_to_none=True), PyTorch 2's default: a parameter without a gradient this step (the lowest
     // deep-supervision head, a frozen encoder) is not stepped at all, as in the official trainers.
     for (torch::Tensor& p : params.tensors) p.mutable_grad() = torch::Tensor();
@@ -198,10 +196,7 @@ struct Run {
 
   // One validation batch: its loss, and tp / fp / fn per foreground class added to `counts` (3 x classes-1).
   double validationIteration(torch::Tensor& counts) {
-    const training::PatchBatch batch = training::samplePatches(cases, valKeys, valSampler, rng);
-    training::AugmentedBatch b =
-        training::augmentBatch(batch.data.to(device), batch.seg.to(device, torch::kFloat), validationAugmentation, rng);
-    onDevice(b);
+    const training::AugmentedBatch b = batch(valKeys, valSampler, validationAugmentation);
     const std::vector<torch::Tensor> out = outputs(b.data);
     const double l = lossOf(out, b.targets).item<double>();
     const int64_t classes = out[0].size(1);
@@ -222,13 +217,14 @@ struct Run {
   }
 };
 
-void prepareNetwork(Run& run, const fs::path& plansFile, const fs::path& datasetFile) {
+void prepareNetwork(Run& run, const fs::path& plansFile, const fs::path& datasetFile,
+                    const models::DatasetDescription& dataset) {
   models::NetworkRequest request;
   request.trainer = run.options.trainer;
   request.configuration = run.options.configuration;
   request.plansFile = plansFile;
   request.datasetFile = datasetFile;
-  request.dataset = models::readDatasetDescription(datasetFile);
+  request.dataset = dataset;
   request.inputChannels = run.cases.at(0).data.size(0);
   request.numClasses = request.dataset.numSegmentationHeads();
   torch::manual_seed(run.options.seed);
@@ -347,18 +343,11 @@ TrainingResult train(const TrainingDatasetSource& dataset, const TrainOptions& o
   run.trainKeys = indicesOf(run.cases, split.train);
   run.valKeys = indicesOf(run.cases, split.val);
 
-  prepareNetwork(run, plansFile, datasetFile);
+  prepareNetwork(run, plansFile, datasetFile, description);
   run.deepSupervision = run.recipe.deepSupervision && config.strides.size() > 1;
   run.augmentation = training::nnunetAugmentation(
       config.patchSize, run.deepSupervision ? training::deepSupervisionScales(config.strides) : std::vector<std::vector<double>>{});
-  run.mirrorAxes = run.augmentation.mirrorAxes;
-  run.validationAugmentation = run.augmentation;
-  for (double* p : {&run.validationAugmentation.pRotation, &run.validationAugmentation.pScale, &run.validationAugmentation.pNoise,
-                    &run.validationAugmentation.pBlur, &run.validationAugmentation.pBrightness,
-                    &run.validationAugmentation.pContrast, &run.validationAugmentation.pLowResolution,
-                    &run.validationAugmentation.pGammaInverted, &run.validationAugmentation.pGamma,
-                    &run.validationAugmentation.pMirrorPerAxis})
-    *p = 0.0;
+  run.validationAugmentation = training::validationAugmentation(run.augmentation);
   const int batchSize = configJson.value("batch_size", 2);
   run.trainSampler = {training::initialPatchSize(run.augmentation), config.patchSize, batchSize, 0.33};
   run.valSampler = {config.patchSize, config.patchSize, batchSize, 0.33};

@@ -297,6 +297,12 @@ AugmentationOptions nnunetAugmentation(const std::vector<int64_t>& patchSize,
   return o;
 }
 
+AugmentationOptions validationAugmentation(AugmentationOptions o) {
+  o.pRotation = o.pScale = o.pNoise = o.pBlur = o.pBrightness = o.pContrast = o.pLowResolution = 0.0;
+  o.pGammaInverted = o.pGamma = o.pMirrorPerAxis = 0.0;
+  return o;
+}
+
 std::vector<std::vector<double>> deepSupervisionScales(const std::vector<std::vector<int64_t>>& poolOpKernelSizes) {
   std::vector<std::vector<double>> scales;
   std::vector<double> product;

@@ -44,6 +44,10 @@ struct AugmentationOptions {
 AugmentationOptions nnunetAugmentation(const std::vector<int64_t>& patchSize,
                                        std::vector<std::vector<double>> deepSupervisionScales = {});
 
+// The validation transforms of the same configuration (get_validation_transforms): every random transform and
+// mirroring off, leaving the centre crop, -1 to 0 and the deep-supervision targets.
+AugmentationOptions validationAugmentation(AugmentationOptions training);
+
 // nnUNetTrainer._get_deep_supervision_scales: 1 / cumulative product of the pooling kernels, less the last.
 std::vector<std::vector<double>> deepSupervisionScales(const std::vector<std::vector<int64_t>>& poolOpKernelSizes);
 
