@@ -12,6 +12,7 @@
 #include "krait/base/error.h"
 #include "krait/engine/engine.h"
 #include "krait/models/nnunet/checkpoint_writer.h"
+#include "krait/models/nnunet/json_fields.h"
 #include "krait/models/nnunet/network_registry.h"
 #include "krait/models/nnunet/nnunet_checkpoint.h"
 #include "krait/models/nnunet/plans.h"
@@ -30,7 +31,7 @@ namespace krait {
 
 namespace {
 
-using engine::readJsonFile;
+using models::readJson;
 
 void checkValues(const TrainOptions& o) {
   const auto usage = [](const std::string& m) { return Error(ErrorKind::Usage, m); };
@@ -64,7 +65,7 @@ training::Split foldSplit(const TrainingDatasetSource& dataset, const std::strin
   std::vector<training::Split> splits;
   const fs::path file = dataset.folder / "splits_final.json";
   if (fs::exists(file)) {
-    for (const auto& s : readJsonFile(file)) {
+    for (const auto& s : readJson(file)) {
       try {
         splits.push_back({s.at("train").get<std::vector<std::string>>(), s.at("val").get<std::vector<std::string>>()});
       } catch (const nlohmann::json::exception&) {
@@ -307,9 +308,9 @@ TrainingResult train(const TrainingDatasetSource& dataset, const TrainOptions& o
       throw Error(ErrorKind::Cancelled, "training cancelled" + std::string(run.optimizer ? "; --resume continues it" : ""));
     }
   };
-  run.datasetJson = readJsonFile(dataset.folder / "dataset.json");
+  run.datasetJson = readJson(dataset.folder / "dataset.json");
   if (options.resume) {
-    run.plans = readJsonFile(plansFile);
+    run.plans = readJson(plansFile);
   } else {
     engine::writeJsonFile(datasetFile, run.datasetJson);
     run.plans = engine::preparePlans(dataset, run.datasetJson, options, run.modelFolder, [&](int64_t done, int64_t total) {

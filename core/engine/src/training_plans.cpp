@@ -4,6 +4,7 @@
 
 #include "krait/base/atomic_output.h"
 #include "krait/base/error.h"
+#include "krait/models/nnunet/json_fields.h"
 #include "krait/pipeline/volume_tensor.h"
 #include "krait/training/experiment_planning.h"
 #include "krait/training/training_case.h"
@@ -43,11 +44,7 @@ training::DatasetFingerprint fingerprint(const TrainingDatasetSource& dataset,
 
 void applyOverrides(nlohmann::json& plans, const TrainOptions& o, const fs::path& source) {
   nlohmann::json& configurations = plans.at("configurations");
-  if (!configurations.contains(o.configuration)) {
-    std::string known;
-    for (const auto& [key, value] : configurations.items()) known += (known.empty() ? "" : ", ") + key;
-    throw inputError(source.string(), "no configuration '" + o.configuration + "' (has: " + known + ")");
-  }
+  models::resolveConfiguration(configurations, o.configuration, source);  // refuses one the plans lack, naming theirs
   nlohmann::json& c = configurations.at(o.configuration);
   if (!o.patchSize.empty()) c["patch_size"] = o.patchSize;
   if (o.batchSize > 0) c["batch_size"] = o.batchSize;
@@ -77,7 +74,7 @@ nlohmann::json preparePlans(const TrainingDatasetSource& dataset, const nlohmann
   nlohmann::json plans;
   fs::path source = options.plans;
   if (!options.plans.empty()) {
-    plans = readJsonFile(options.plans);
+    plans = models::readJson(options.plans);
     if (!plans.contains("configurations") || !plans.at("configurations").is_object())
       throw inputError(options.plans.string(), "no 'configurations': not an nnU-Net plans file");
   } else {
@@ -92,16 +89,6 @@ nlohmann::json preparePlans(const TrainingDatasetSource& dataset, const nlohmann
   applyOverrides(plans, options, source);
   writeJsonFile(modelFolder / "plans.json", plans);
   return plans;
-}
-
-nlohmann::json readJsonFile(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw inputError(path.string(), "cannot be read");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw inputError(path.string(), std::string("is not valid JSON: ") + e.what());
-  }
 }
 
 void writeJsonFile(const fs::path& path, const nlohmann::json& value) {

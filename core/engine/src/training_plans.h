@@ -26,8 +26,6 @@ nlohmann::json preparePlans(const TrainingDatasetSource& dataset, const nlohmann
                             const TrainOptions& options, const std::filesystem::path& modelFolder,
                             const std::function<void(int64_t done, int64_t total)>& progress);
 
-// Reads a JSON file; Error(Input) naming it when it cannot be read or parsed.
-nlohmann::json readJsonFile(const std::filesystem::path& path);
 // Writes JSON atomically (indent 4, as nnU-Net's save_json); Error(Output) naming the file.
 void writeJsonFile(const std::filesystem::path& path, const nlohmann::json& value);
 

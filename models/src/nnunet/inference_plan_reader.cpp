@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "json_fields.h"
+#include "krait/models/nnunet/json_fields.h"
 
 namespace krait::models {
 namespace {

@@ -7,7 +7,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "json_fields.h"
+#include "krait/models/nnunet/json_fields.h"
 #include "krait/base/label_palette.h"
 #include "krait/base/sha256.h"
 #include "krait/models/nnunet/model_folder.h"

@@ -1,6 +1,6 @@
 #include "krait/models/nnunet/plans.h"
 
-#include "json_fields.h"
+#include "krait/models/nnunet/json_fields.h"
 
 namespace krait::models {
 

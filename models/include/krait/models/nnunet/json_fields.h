@@ -1,6 +1,6 @@
 #pragma once
-// JSON helpers shared by the readers of plans.json, dataset.json and the model manifest: every failure names
-// the file and the field.
+// JSON helpers shared by the readers of plans.json, dataset.json and the model manifest, and by training (which
+// reads them in the engine): every failure names the file and the field.
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
