@@ -49,7 +49,7 @@ void expectSkipped(const std::string& file, const std::string& reason) {
 }  // namespace
 
 TEST(PluginHost, SkipsEveryKindOfBadPluginWithItsReason) {
-  expectSkipped("bad_abi.so", "built for plugin ABI 2.0; this Krait has 1.0");
+  expectSkipped("bad_abi.so", "built for plugin ABI 2.0; this Krait has 1.1");
   expectSkipped("no_entry_point.so", "not a Krait plugin");
   expectSkipped("failing_set_up.so", "plugin failing-set-up: set-up failed: the licence file is missing");
   expectSkipped("throwing_set_up.so", "threw: cannot find its CUDA kernels");
@@ -161,13 +161,27 @@ TEST(PluginHost, AWaveformReaderAndClassifier) {
 TEST(PluginHost, CommandsRunThroughTheHost) {
   const test::TempDir d;
   test::writeNpy(torch::zeros({2, 3, 4}, torch::kInt16), d / "v.npy");
-  ASSERT_EQ(pluginCommands().size(), 1u);
-  EXPECT_EQ(pluginCommands()[0].plugin, "test-kinds");
+  const auto commands = pluginCommands();
+  const auto npyInfo = std::find_if(commands.begin(), commands.end(), [](const auto& c) { return c.name == "npy-info"; });
+  ASSERT_NE(npyInfo, commands.end());
+  EXPECT_EQ(npyInfo->plugin, "test-kinds");
   testing::internal::CaptureStdout();
   EXPECT_EQ(runPluginCommand("npy-info", {"npy-info", (d / "v.npy").string()}), 0);
   EXPECT_NE(testing::internal::GetCapturedStdout().find("1 x 2 x 3 x 4"), std::string::npos);
   EXPECT_EQ(runPluginCommand("npy-info", {"npy-info"}), 2);
   EXPECT_THROW(runPluginCommand("no-such-command", {"no-such-command"}), Error);
+}
+
+// ABI 1.1: a plugin's LibTorch code runs Krait's selective scan, forward and backward (test_scan.cpp compares
+// both with its own per-timestep scan), and a misshapen input comes back as the plugin's input error.
+TEST(PluginHost, PluginsRunTheHostsSelectiveScanWithItsGradients) {
+  testing::internal::CaptureStdout();
+  const int good = runPluginCommand("scan-check", {"scan-check"});
+  const int bad = runPluginCommand("scan-check", {"scan-check", "bad"});
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(good, 0) << out;
+  EXPECT_EQ(bad, 0) << out;
+  EXPECT_NE(out.find("refused (status 1): selective scan:"), std::string::npos) << out;
 }
 
 TEST(PluginHost, ANetworkThatFailsEndsTheSegmentationWithTheReason) {

@@ -272,7 +272,8 @@ PluginRecord loadPlugin(const fs::path& file) {
   auto* loading = new Loading;
   loading->file = file.string();
   auto* host = new KraitHost{KRAIT_PLUGIN_ABI_VERSION, sizeof(KraitHost), KRAIT_VERSION, loading, hostLog,
-                             registerNetwork, registerClassifier, registerReader, registerCommand, registerPanel};
+                             registerNetwork, registerClassifier, registerReader, registerCommand, registerPanel,
+                             hostSelectiveScan, hostSelectiveScanBackward};
   KraitPluginInfo info{};
   info.struct_size = sizeof info;
   KraitError error{};

@@ -1,6 +1,6 @@
 #pragma once
 // The plugin host's registries, shared by its parts: loading (plugin_host.cpp), networks
-// (plugin_network.cpp), data, readers and classifiers (plugin_data.cpp). Every kind is kept as the plugin
+// (plugin_network.cpp), data, readers and classifiers (plugin_data.cpp), the operations plugins call (plugin_ops.cpp). Every kind is kept as the plugin
 // registered it (copied), with the plugin's name for messages.
 #include <functional>
 #include <mutex>
@@ -53,6 +53,11 @@ KraitStatus callPlugin(KraitError& error, F&& f) {
 
 // Adds a registered network kind to the trainer registry (models/nnunet/network_registry.h).
 void registerPluginTrainer(const Registered<KraitNetworkKind>& network);
+
+// The operations of the host table (plugin_ops.cpp).
+KraitStatus hostSelectiveScan(void* context, const KraitSelectiveScan* scan, DLManagedTensor** out, KraitError* error);
+KraitStatus hostSelectiveScanBackward(void* context, const KraitSelectiveScan* scan, const DLTensor* gradOut,
+                                      KraitSelectiveScanGradients* gradients, KraitError* error);
 
 DataKind dataKindOf(KraitDataKind kind);
 KraitDataKind abiDataKind(DataKind kind);

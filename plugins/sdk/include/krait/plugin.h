@@ -15,6 +15,9 @@
  *   - a classifier for a kind of data (KraitClassifierKind), with its label table;
  *   - a reader for a kind of file (KraitReaderKind): volumes it reads open everywhere Krait opens images;
  *   - a `krait` subcommand (KraitCommand) and a krait-studio panel (KraitPanelKind).
+ * What Krait offers plugins in return (ABI 1.1): Mamba's selective scan and its backward pass on Krait's own CPU
+ * and CUDA kernels (KraitHost.selective_scan, .selective_scan_backward), so a plugin's Mamba layers need no
+ * kernels of their own.
  *
  * Rules for every callback: it must not throw (C++ plugins use krait/plugin.hpp, which catches); a failing
  * call returns a status other than KRAIT_OK and writes a message into its KraitError, naming the file
@@ -42,7 +45,7 @@
 #endif
 
 #define KRAIT_PLUGIN_ABI_MAJOR 1
-#define KRAIT_PLUGIN_ABI_MINOR 0
+#define KRAIT_PLUGIN_ABI_MINOR 1
 #define KRAIT_PLUGIN_ABI_VERSION ((uint32_t)((KRAIT_PLUGIN_ABI_MAJOR << 16) | KRAIT_PLUGIN_ABI_MINOR))
 
 #if defined(_WIN32)
@@ -232,6 +235,41 @@ typedef struct KraitPanelKind {
   KraitStatus (*open)(void* user, void* panel, const char* path, KraitError* error);
 } KraitPanelKind;
 
+/* ---- Operations Krait runs for plugins (ABI 1.1) -------------------------------------------------------------- */
+
+/* Mamba's selective scan, mamba_ssm's selective_scan_fn: shapes as there, every tensor on one device, any strides.
+ *   u, delta, z: (batch, channels, length)   A: (channels, state) float32
+ *   B, C: (batch, state, length), or grouped (batch, groups, state, length)   D, delta_bias: (channels) float32
+ * out[b,d,t] = (sum_n C[t,n] h[t,n] + D[d] u[b,d,t]) * silu(z[b,d,t]), h[t,n] = exp(dt A[d,n]) h[t-1,n] + dt B[t,n] u,
+ * dt = softplus?(delta + delta_bias). Inputs float32, or on CUDA also float16/bfloat16 (at most 16 states there);
+ * the state and the sums are float32 whatever the inputs (the CPU computes other floating types in float32, and
+ * its backward pass float64 in float64). z, D and delta_bias may be NULL (absent). */
+typedef struct KraitSelectiveScan {
+  uint32_t struct_size;
+  const DLTensor* u;
+  const DLTensor* delta;
+  const DLTensor* A;
+  const DLTensor* B;
+  const DLTensor* C;
+  const DLTensor* D;
+  const DLTensor* z;
+  const DLTensor* delta_bias;
+  int32_t delta_softplus; /* 1: dt = softplus(delta + delta_bias) */
+} KraitSelectiveScan;
+
+/* The scan's gradients given dL/d(out), each with its input's shape and type; NULL where the input is absent. */
+typedef struct KraitSelectiveScanGradients {
+  uint32_t struct_size;
+  DLManagedTensor* u;
+  DLManagedTensor* delta;
+  DLManagedTensor* A;
+  DLManagedTensor* B;
+  DLManagedTensor* C;
+  DLManagedTensor* D;
+  DLManagedTensor* z;
+  DLManagedTensor* delta_bias;
+} KraitSelectiveScanGradients;
+
 /* ---- The host ----------------------------------------------------------------------------------------------------- */
 
 typedef struct KraitHost {
@@ -246,7 +284,18 @@ typedef struct KraitHost {
   KraitStatus (*register_reader)(void* context, const KraitReaderKind* kind, KraitError* error);
   KraitStatus (*register_command)(void* context, const KraitCommand* command, KraitError* error);
   KraitStatus (*register_panel)(void* context, const KraitPanelKind* panel, KraitError* error);
+  /* ABI 1.1; check struct_size before calling (KRAIT_HOST_HAS). The host table outlives the plugin's set-up, so a
+   * plugin may keep it and call these from its networks and classifiers, from any thread.
+   * *out: (batch, channels, length), u's type and device, handed to the plugin (which calls its deleter). */
+  KraitStatus (*selective_scan)(void* context, const KraitSelectiveScan* scan, DLManagedTensor** out, KraitError* error);
+  /* Fills *gradients (whose struct_size the plugin set); the plugin calls each tensor's deleter. */
+  KraitStatus (*selective_scan_backward)(void* context, const KraitSelectiveScan* scan, const DLTensor* grad_out,
+                                         KraitSelectiveScanGradients* gradients, KraitError* error);
 } KraitHost;
+
+/* Whether a host table has `member` (a host of an older minor has not). */
+#define KRAIT_HOST_HAS(host, member) \
+  ((host)->struct_size >= offsetof(KraitHost, member) + sizeof(((KraitHost*)0)->member) && (host)->member != NULL)
 
 /* Filled by krait_plugin_init. */
 typedef struct KraitPluginInfo {

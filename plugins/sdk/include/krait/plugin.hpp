@@ -241,6 +241,9 @@ class Host {
  public:
   explicit Host(const KraitHost* host) : host_(host) {}
   const char* kraitVersion() const { return host_->krait_version; }
+  // The host table itself: valid for the life of the process, so networks and classifiers may keep it to call
+  // the operations Krait offers (krait/plugin_scan.hpp).
+  const KraitHost* table() const { return host_; }
   void log(KraitLogLevel level, const std::string& message) const { host_->log(host_->context, level, message.c_str()); }
 
   // N: a Network with a constructor N(const NetworkSpec&).
