@@ -11,6 +11,7 @@ PACKAGES="
   libinsighttoolkit5-dev libdcmtk-dev libopenjp2-7-dev libdeflate-dev zlib1g-dev nlohmann-json3-dev
   qt6-base-dev libqt6opengl6-dev libvtk9-dev libgl1-mesa-dri
   libgtest-dev xvfb xauth libdlpack-dev
+  libbiosig-dev libedf-dev libssl-dev
   python3-torch
 "
 # python3-torch: the tests load checkpoints Krait writes with PyTorch itself (tests/models/load_krait_checkpoint.py),
