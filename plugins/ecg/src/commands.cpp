@@ -16,6 +16,7 @@
 #include "heart_rate.h"
 #include "host_scan.h"
 #include "metrics.h"
+#include "trainer.h"
 #include "wfdb_writer.h"
 
 namespace fs = std::filesystem;
@@ -29,7 +30,9 @@ const char* const kUsageText =
     "usage: krait ecg info FILE...\n"
     "       krait ecg classify --model MODEL [--device cpu|cuda[:N]] [--out DIR] [--json] FILE...\n"
     "       krait ecg evaluate --labels DIR --outputs DIR [--json]\n"
-    "       krait ecg convert FILE --to wfdb16|wfdb212|edf -o OUTPUT\n";
+    "       krait ecg convert FILE --to wfdb16|wfdb212|edf -o OUTPUT\n"
+    "       krait ecg train -o MODEL_DIR [--epochs N] [--records N] [--validation N] [--batch-size N] [--lr X]\n"
+    "                       [--seed N] [--device cpu|cuda[:N]] [--architecture FILE.json]\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -230,6 +233,72 @@ int convert(const Arguments& a) {
   return kOk;
 }
 
+// The demonstration model's network: the paper's stem and token layout (12 x 8192 -> 729 tokens, class token in
+// the middle), narrowed to 64 features and 4 blocks so that it trains on a CPU.
+nlohmann::json demoArchitecture() {
+  return {{"in_channels", 12}, {"input_length", 8192},
+          {"stem", {{{"channels", 64}, {"kernel", 14}, {"stride", 3}, {"padding", 2}},
+                    {{"channels", 64}, {"kernel", 15}, {"stride", 4}, {"padding", 100}}}},
+          {"stem_conv_bias", true}, {"stem_bn_eps", 1e-5}, {"embed_dim", 64}, {"depth", 4}, {"d_state", 16},
+          {"d_conv", 4}, {"expand", 2}, {"dt_rank", 4}, {"norm_eps", 1e-5}, {"bimamba_type", "v2"},
+          {"divide_out", true}, {"cls_token_index", 364}, {"pos_embed_length", 730},
+          {"num_classes", static_cast<int64_t>(trainableCodes().size())}};
+}
+
+int64_t integer(const Arguments& a, const std::string& name, int64_t fallback) {
+  const auto v = a.option(name);
+  if (!v) return fallback;
+  try {
+    size_t used = 0;
+    const int64_t n = std::stoll(*v, &used);
+    if (used != v->size() || n < 1) throw std::invalid_argument(*v);
+    return n;
+  } catch (const std::exception&) {
+    throw UsageError(name + " needs a positive whole number, not " + *v);
+  }
+}
+
+int train(const Arguments& a, const std::vector<std::string>& args) {
+  if (!a.positional.empty()) throw UsageError("train takes no file arguments: " + a.positional.front());
+  TrainOptions o;
+  o.output = a.required("-o");
+  o.epochs = static_cast<int>(integer(a, "--epochs", o.epochs));
+  o.recordsPerEpoch = integer(a, "--records", o.recordsPerEpoch);
+  o.validationRecords = integer(a, "--validation", o.validationRecords);
+  o.batchSize = integer(a, "--batch-size", o.batchSize);
+  o.seed = static_cast<uint64_t>(integer(a, "--seed", static_cast<int64_t>(o.seed)));
+  o.device = a.option("--device").value_or("cpu");
+  if (const auto lr = a.option("--lr")) {
+    try {
+      o.learningRate = std::stod(*lr);
+    } catch (const std::exception&) {
+      throw UsageError("--lr needs a number, not " + *lr);
+    }
+  }
+  o.architecture = demoArchitecture();
+  if (const auto file = a.option("--architecture")) {
+    std::ifstream in(*file);
+    if (!in) throw FileError(*file, "cannot be read");
+    try {
+      o.architecture = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw FileError(*file, std::string("is not valid JSON: ") + e.what());
+    }
+  }
+  for (const std::string& arg : args) o.command += (o.command.empty() ? "krait " : " ") + arg;
+  try {
+    trainEcgModel(o, hostScan(), [](const EpochReport& e) {
+      std::printf("epoch %d: train loss %.4f, held-out loss %.4f, macro AUROC %.4f, %.1f s\n", e.epoch, e.trainLoss,
+                  e.validationLoss, e.macroAuroc, e.seconds);
+      std::fflush(stdout);
+    });
+    std::printf("model: %s\n", o.output.string().c_str());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return kOk;
+}
+
 }  // namespace
 
 int ecgCommand(const std::vector<std::string>& args) {
@@ -239,6 +308,9 @@ int ecgCommand(const std::vector<std::string>& args) {
     if (sub == "classify") return classify(Arguments(args, {"--model", "--device", "--out"}, {"--json"}));
     if (sub == "evaluate") return evaluateCommand(Arguments(args, {"--labels", "--outputs"}, {"--json"}));
     if (sub == "convert") return convert(Arguments(args, {"--to", "-o"}, {}));
+    if (sub == "train")
+      return train(Arguments(args, {"-o", "--epochs", "--records", "--validation", "--batch-size", "--lr", "--seed", "--device", "--architecture"}, {}),
+                   args);
     if (sub == "--help" || sub == "-h") {
       std::printf("%s", kUsageText);
       return kOk;

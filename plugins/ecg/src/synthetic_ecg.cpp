@@ -127,13 +127,37 @@ double frontalAxis(const Vec3& area) {
   return std::atan2(aVF * 2.0 / std::sqrt(3.0), leadI) * 180.0 / pi;
 }
 
-// The turn about the sagittal axis that brings the frontal axis of `area` to `target` degrees, on a 0.25 degree
-// grid (the axis turns monotonically with it, and the truth reported is the axis actually reached).
-double rotationFor(const Vec3& area, double target) {
+// The largest peak-to-peak amplitude of the waves in a limb lead (mV), sampled every millisecond.
+double limbLeadVoltage(const std::vector<Wave>& waves) {
+  double from = INFINITY, to = -INFINITY;
+  for (const Wave& w : waves) {
+    from = std::min(from, w.center - 3.0 * w.sigma);
+    to = std::max(to, w.center + 3.0 * w.sigma);
+  }
+  std::array<double, 6> lo{}, hi{};
+  for (double t = from; t <= to; t += 0.001) {
+    Vec3 v{};
+    for (const Wave& w : waves) v = v + std::exp(-std::pow((t - w.center) / w.sigma, 2) / 2.0) * w.peak;
+    const double leadI = dot(kDower[0], v), leadII = dot(kDower[1], v);
+    const std::array<double, 6> limb{leadI, leadII, leadII - leadI, -(leadI + leadII) / 2.0, leadI - leadII / 2.0,
+                                     leadII - leadI / 2.0};
+    for (std::size_t l = 0; l < limb.size(); ++l) {
+      lo[l] = std::min(lo[l], limb[l]);
+      hi[l] = std::max(hi[l], limb[l]);
+    }
+  }
+  double most = 0.0;
+  for (std::size_t l = 0; l < lo.size(); ++l) most = std::max(most, hi[l] - lo[l]);
+  return most;
+}
+
+// The turn about the sagittal axis of the `turning` forces that brings the frontal axis of them and the `fixed` ones
+// to `target` degrees, on a 0.25 degree grid (the truth reported is the axis actually reached).
+double rotationFor(const Vec3& turning, const Vec3& fixed, double target) {
   double best = 0.0, bestError = INFINITY;
   for (int k = -720; k < 720; ++k) {
     const double radians = k * pi / 720.0;
-    const double error = std::abs(std::remainder(frontalAxis(rotateFrontal(area, radians)) - target, 360.0));
+    const double error = std::abs(std::remainder(frontalAxis(rotateFrontal(turning, radians) + fixed) - target, 360.0));
     if (error < bestError) {
       bestError = error;
       best = radians;
@@ -144,25 +168,23 @@ double rotationFor(const Vec3& area, double target) {
 
 // Normal ventricular activation (the textbook vectorcardiogram, e.g. Chou's Electrocardiography in Clinical
 // Practice): the septum first, left to right and forward (q in I, V5, V6; r in V1); the left ventricular free wall,
-// leftward, inferior and a little backward (R in I, II, V4-V6; S in V1, V2); last the basal parts, rightward,
-// upward and backward (small s in I and V6). The QRS lasts `d` seconds.
+// leftward, inferior and a little backward (R in I, II, V4-V6; S in V1, V2); last the basal parts, backward and a
+// little rightward and upward (small s in I and V6). The QRS lasts `d` seconds.
 std::vector<Wave> normalQrs(std::mt19937_64& rng, double d, double amplitude) {
   return {spanning(0.0, 0.3 * d, uniform(rng, 0.15, 0.3) * jitter(rng, {-0.35, 0.2, -0.9}, 0.15)),
           spanning(0.12 * d, 0.78 * d, amplitude * jitter(rng, {0.8, 0.5, 0.45}, 0.1)),
-          spanning(0.55 * d, d, uniform(rng, 0.2, 0.45) * jitter(rng, {-0.4, -0.5, 0.75}, 0.15))};
+          spanning(0.55 * d, d, uniform(rng, 0.2, 0.45) * jitter(rng, {-0.3, -0.3, 0.9}, 0.15))};
 }
 
 // Right bundle branch block (AHA/ACC/HRS 2009 recommendations, Surawicz et al.: QRS >= 120 ms; rsr' or rsR' in V1-V2;
-// S wider than R or > 40 ms in I and V6): the septum and left ventricle activate as normal within ~90 ms, the right
-// ventricle late and slowly through the muscle, a broad terminal force to the right and front (R' in V1, slurred S
-// in I and V6). The loop swings round from the basal forces (backward) through rightward ones to get there, never
-// through zero (the counterclockwise horizontal loop of RBBB).
-std::vector<Wave> rightBlockQrs(std::mt19937_64& rng, double d, double amplitude) {
-  const double lv = uniform(rng, 0.085, 0.095), late = d - 0.55 * lv;
-  std::vector<Wave> waves = normalQrs(rng, lv, amplitude);
-  waves.push_back(spanning(0.55 * lv, 0.55 * lv + 0.6 * late, uniform(rng, 0.4, 0.7) * jitter(rng, {-0.9, -0.2, 0.0}, 0.1)));
-  waves.push_back(spanning(0.55 * lv + 0.3 * late, d, uniform(rng, 0.5, 0.9) * jitter(rng, {-0.45, 0.0, -0.9}, 0.1)));
-  return waves;
+// S wider than R or > 40 ms in I and V6): the septum and left ventricle activate as normal (normalQrs() within
+// `lv` seconds), the right ventricle late and slowly through the muscle until `d`: a broad terminal force to the
+// right and front (R' in V1, slurred S in I and V6). The loop swings round from the basal forces (backward) through
+// rightward ones to get there, never through zero (the counterclockwise horizontal loop of RBBB).
+std::vector<Wave> lateRightVentricle(std::mt19937_64& rng, double lv, double d) {
+  const double start = 0.45 * lv, late = d - start;
+  return {spanning(start, start + 0.6 * late, uniform(rng, 0.35, 0.5) * jitter(rng, {-0.9, -0.2, 0.0}, 0.1)),
+          spanning(start + 0.3 * late, d, uniform(rng, 0.4, 0.65) * jitter(rng, {-0.45, 0.0, -0.9}, 0.1))};
 }
 
 // Left bundle branch block (AHA/ACC/HRS 2009: QRS >= 120 ms; broad notched or slurred R in I, aVL, V5, V6; no q in
@@ -176,10 +198,11 @@ std::vector<Wave> leftBlockQrs(std::mt19937_64& rng, double d, double amplitude)
 
 // A ventricular ectopic beat (premature ventricular contraction) spreads from its focus through the muscle, not
 // the conduction system: a wide QRS of large forces pointing away from the focus, a T wave opposite them
-// (secondary ST-T change), and no P wave of its own.
+// (secondary ST-T change), and no P wave of its own. Foci anywhere around the ventricles, their forces mostly in
+// the frontal plane so that they stand out in the limb leads as ectopic beats do.
 std::vector<Wave> ectopicVentricle(std::mt19937_64& rng, double qtOfNarrowQrs, double rr) {
   const double d = uniform(rng, 0.13, 0.17);
-  const Vec3 first = jitter(rng, {gaussian(rng), gaussian(rng), gaussian(rng)}, 0.0);
+  const Vec3 first = unit({gaussian(rng), gaussian(rng), 0.5 * gaussian(rng)});
   const Vec3 second = jitter(rng, first, 0.3);
   const double t = uniform(rng, 0.5, 0.9), width = uniform(rng, 0.17, 0.22) * std::sqrt(rr);
   const double qt = qtOfNarrowQrs + d - 0.09;
@@ -280,13 +303,15 @@ std::pair<std::vector<Beat>, double> fibrillationBeats(std::mt19937_64& rng, dou
   return {beats, sum / static_cast<double>(beats.size())};
 }
 
-// Picks beats for ectopy: up to `count` of them whose QRS lies well inside the record (with room for the pause
-// after), none the first beat nor next to another picked one, marked in `picked` with `kind`. Returns how many.
+// Picks beats for ectopy: up to `count` of them whose neighbours' QRS lie well inside the record (so that the
+// prematurity and the pause after show), none next to another picked one, marked in `picked` with `kind`. Returns
+// how many.
 int pickEctopic(std::mt19937_64& rng, const std::vector<Beat>& beats, double seconds, int count, Beat::Kind kind,
-                 std::vector<Beat::Kind>& picked, std::vector<bool>& taken) {
+                std::vector<Beat::Kind>& picked, std::vector<bool>& taken) {
   std::vector<std::size_t> candidates;
   for (std::size_t i = 1; i + 1 < beats.size(); ++i)
-    if (beats[i].qrs && *beats[i].qrs > 0.5 && *beats[i].qrs < seconds - 1.0) candidates.push_back(i);
+    if (beats[i - 1].qrs && beats[i + 1].qrs && *beats[i - 1].qrs > 0.5 && *beats[i + 1].qrs < seconds - 0.5)
+      candidates.push_back(i);
   int n = 0;
   while (n < count && !candidates.empty()) {
     const auto at = static_cast<std::size_t>(uniform(rng, 0.0, static_cast<double>(candidates.size())));
@@ -427,15 +452,17 @@ Record synthesizeEcg(std::mt19937_64& rng, const SyntheticSpec& spec) {
   const double qt = qtOfNarrowQrs + (wide ? qrsDuration - 0.09 : 0.0);
   const double tWidth = uniform(rng, 0.17, 0.22) * std::sqrt(rr);
   const double tSize = has[kLeftBlock] ? uniform(rng, 0.4, 0.7) : uniform(rng, 0.25, 0.5);
-  // Frontal QRS axis: normal -30..+90 deg, left axis deviation < -30, right > +90 (AHA/ACC/HRS 2009), kept 5 deg
-  // inside those limits.
-  const double axisTarget = has[kLeftAxis]    ? uniform(rng, -75.0, -35.0)
-                            : has[kRightAxis] ? uniform(rng, 95.0, 135.0)
-                                              : uniform(rng, -25.0, 85.0);
+  // Frontal QRS axis: normal -30..+90 deg, left axis deviation < -30, right > +90 (AHA/ACC/HRS 2009), kept 10 deg
+  // inside those limits so that a measurement off by a few degrees still agrees with the label.
+  const double axisTarget = has[kLeftAxis]    ? uniform(rng, -80.0, -40.0)
+                            : has[kRightAxis] ? uniform(rng, 100.0, 135.0)
+                                              : uniform(rng, -20.0, 80.0);
 
-  std::vector<Wave> qrs = has[kRightBlock]  ? rightBlockQrs(rng, qrsDuration, amplitude)
-                          : has[kLeftBlock] ? leftBlockQrs(rng, qrsDuration, amplitude)
-                                            : normalQrs(rng, qrsDuration, amplitude);
+  // The QRS forces that turn with the axis (left ventricular activation, which fascicular conduction steers) and,
+  // in RBBB, the late right ventricular ones, which do not.
+  const double lv = has[kRightBlock] ? uniform(rng, 0.085, 0.095) : qrsDuration;
+  std::vector<Wave> qrs = has[kLeftBlock] ? leftBlockQrs(rng, qrsDuration, amplitude) : normalQrs(rng, lv, amplitude);
+  std::vector<Wave> delayed = has[kRightBlock] ? lateRightVentricle(rng, lv, qrsDuration) : std::vector<Wave>{};
   // The T vector: with normal conduction leftward, downward and forward, near the QRS (upright in I, II, V2-V6);
   // in bundle branch block discordant, opposite the delayed forces (secondary ST-T change): in RBBB against the
   // terminal right-anterior force (T inverted in V1-V2), in LBBB against the whole QRS, with the ST segment
@@ -445,11 +472,25 @@ Record synthesizeEcg(std::mt19937_64& rng, const SyntheticSpec& spec) {
                                             : jitter(rng, {0.65, 0.55, -0.35}, 0.15);
   std::vector<Wave> ventricles = repolarisation(qrsDuration - (has[kLeftBlock] ? 0.02 : 0.0), qt, tWidth,
                                                 tSize * tDirection, has[kLeftBlock] ? 0.8 : 0.3);
-  // Turn the QRS to the drawn axis; repolarisation turns with it where it is secondary to the conduction block.
-  const double turn = rotationFor(netArea(qrs), axisTarget);
+  // The late right ventricular forces stay smaller in the frontal plane than the left ventricle's (0.7 of them at
+  // most), so that turning the left ventricle's reaches every axis drawn.
+  const auto frontal = [](const Vec3& v) { return std::hypot(v[0], v[1]); };
+  if (!delayed.empty()) {
+    const double share = frontal(netArea(delayed)) / frontal(netArea(qrs));
+    if (share > 0.7)
+      for (Wave& w : delayed) w.peak = (0.7 / share) * w.peak;
+  }
+  // Turn the QRS to the drawn axis; in LBBB the repolarisation, secondary to the whole QRS, turns with it.
+  const double turn = rotationFor(netArea(qrs), netArea(delayed), axisTarget);
   for (Wave& w : qrs) w.peak = rotateFrontal(w.peak, turn);
-  if (wide)
+  if (has[kLeftBlock])
     for (Wave& w : ventricles) w.peak = rotateFrontal(w.peak, turn);
+  qrs.insert(qrs.end(), delayed.begin(), delayed.end());
+  // Forces that cancel in the frontal plane can leave every limb lead under 0.5 mV, the low QRS voltage class,
+  // which is not asked for: such a QRS is scaled up to 0.6 mV in its largest limb lead.
+  const double limbVoltage = limbLeadVoltage(qrs);
+  if (limbVoltage < 0.6)
+    for (Wave& w : qrs) w.peak = (0.6 / limbVoltage) * w.peak;
   const double axis = frontalAxis(netArea(qrs));
   ventricles.insert(ventricles.begin(), qrs.begin(), qrs.end());
 
@@ -466,14 +507,18 @@ Record synthesizeEcg(std::mt19937_64& rng, const SyntheticSpec& spec) {
   } else {
     beats = sinusBeats(rng, rr, pr, seconds, breath);
   }
-  // About one to three ectopic beats per 10 s of each kind asked for.
+  // About one to three ectopic beats per 10 s of each kind asked for: one of each first, so that both kinds fit.
   std::vector<Beat::Kind> picked(beats.size(), Beat::Normal);
   std::vector<bool> taken(beats.size(), false);
-  const auto ectopicCount = [&] { return std::max(1, static_cast<int>(std::lround(seconds / 10.0 * uniform(rng, 1.0, 3.0)))); };
-  for (const auto& [cls, kind] : {std::pair{kAtrialPremature, Beat::AtrialEctopic},
-                                  std::pair{kVentricularPremature, Beat::VentricularEctopic}})
-    if (has[cls] && pickEctopic(rng, beats, seconds, ectopicCount(), kind, picked, taken) == 0)
+  const std::array<std::pair<Class, Beat::Kind>, 2> ectopy{{{kAtrialPremature, Beat::AtrialEctopic},
+                                                             {kVentricularPremature, Beat::VentricularEctopic}}};
+  for (const auto& [cls, kind] : ectopy)
+    if (has[cls] && pickEctopic(rng, beats, seconds, 1, kind, picked, taken) == 0)
       refuse("the recording is too short to show a premature beat");
+  for (const auto& [cls, kind] : ectopy) {
+    const int more = static_cast<int>(std::lround(seconds / 10.0 * uniform(rng, 0.0, 2.0)));
+    if (has[cls]) pickEctopic(rng, beats, seconds, more, kind, picked, taken);
+  }
   makeEctopic(rng, beats, picked, rr, pr);
 
   const auto n = static_cast<std::size_t>(std::lround(seconds * rateHz));
