@@ -7,7 +7,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 
+#include "bundled_model.h"
 #include "classes.h"
 #include "classifier.h"
 #include "ecg_reader.h"
@@ -16,6 +18,7 @@
 #include "heart_rate.h"
 #include "host_scan.h"
 #include "metrics.h"
+#include "synthetic_ecg.h"
 #include "trainer.h"
 #include "wfdb_writer.h"
 
@@ -28,9 +31,10 @@ constexpr int kOk = 0, kUsage = 2, kInput = 3, kOutput = 4;
 
 const char* const kUsageText =
     "usage: krait ecg info FILE...\n"
-    "       krait ecg classify --model MODEL [--device cpu|cuda[:N]] [--out DIR] [--json] FILE...\n"
+    "       krait ecg classify [--model MODEL] [--device cpu|cuda[:N]] [--out DIR] [--json] FILE...\n"
     "       krait ecg evaluate --labels DIR --outputs DIR [--json]\n"
     "       krait ecg convert FILE --to wfdb16|wfdb212|edf -o OUTPUT\n"
+    "       krait ecg synthesize -o DIR [--count N] [--seed N]\n"
     "       krait ecg train -o MODEL_DIR [--epochs N] [--records N] [--validation N] [--batch-size N] [--lr X]\n"
     "                       [--seed N] [--device cpu|cuda[:N]] [--architecture FILE.json]\n";
 
@@ -138,8 +142,10 @@ int classify(const Arguments& a) {
   if (a.positional.empty()) throw UsageError("give at least one ECG file");
   const std::string device = a.option("--device").value_or("cpu");
   std::optional<EcgClassifier> classifier;
+  std::string model = a.option("--model").value_or(bundledModel().string());
+  if (model.empty()) throw UsageError("--model is required: this installation has no bundled ECG model");
   try {
-    classifier.emplace(a.required("--model"), device, hostScan());
+    classifier.emplace(model, device, hostScan());
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -258,6 +264,32 @@ int64_t integer(const Arguments& a, const std::string& name, int64_t fallback) {
   }
 }
 
+// Labelled synthetic recordings as WFDB records (format 16, "#Dx:" labels), for evaluating a model the way the
+// challenge does: classify --out, then evaluate --labels.
+int synthesize(const Arguments& a) {
+  if (!a.positional.empty()) throw UsageError("synthesize takes no file arguments: " + a.positional.front());
+  const fs::path out = a.required("-o");
+  const int64_t count = integer(a, "--count", 100);
+  std::mt19937_64 rng(static_cast<uint64_t>(integer(a, "--seed", 1)));
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw FileError(out.string(), "cannot be created: " + ec.message());
+  for (int64_t i = 0; i < count; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "S%05lld", static_cast<long long>(i + 1));
+    Record r = synthesizeEcg(rng, randomDiagnosis(rng));
+    r.measurements.clear();  // the generator's truth stays out of the files, as a device's would be absent
+    try {
+      writeWfdb(r, (out / (std::string(name) + ".hea")).string(), 16);
+    } catch (const FileError& e) {
+      std::fprintf(stderr, "krait ecg: %s\n", e.what());
+      return kOutput;
+    }
+  }
+  std::printf("%lld synthetic recordings in %s\n", static_cast<long long>(count), out.string().c_str());
+  return kOk;
+}
+
 int train(const Arguments& a, const std::vector<std::string>& args) {
   if (!a.positional.empty()) throw UsageError("train takes no file arguments: " + a.positional.front());
   TrainOptions o;
@@ -308,6 +340,7 @@ int ecgCommand(const std::vector<std::string>& args) {
     if (sub == "classify") return classify(Arguments(args, {"--model", "--device", "--out"}, {"--json"}));
     if (sub == "evaluate") return evaluateCommand(Arguments(args, {"--labels", "--outputs"}, {"--json"}));
     if (sub == "convert") return convert(Arguments(args, {"--to", "-o"}, {}));
+    if (sub == "synthesize") return synthesize(Arguments(args, {"-o", "--count", "--seed"}, {}));
     if (sub == "train")
       return train(Arguments(args, {"-o", "--epochs", "--records", "--validation", "--batch-size", "--lr", "--seed", "--device", "--architecture"}, {}),
                    args);

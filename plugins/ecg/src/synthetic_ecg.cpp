@@ -382,7 +382,8 @@ void addFibrillation(std::mt19937_64& rng, std::vector<Vec3>& vcg, double rateHz
   double theta = 0.0;
   for (std::size_t i = 0; i < vcg.size(); ++i) {
     const double t = static_cast<double>(i) / rateHz;
-    const double hz = f0 + 0.5 * std::sin(2.0 * pi * 0.07 * t + phase[0]) + 0.3 * std::sin(2.0 * pi * 0.13 * t + phase[1]);
+    const double hz =
+        f0 + 0.5 * std::sin(2.0 * pi * 0.07 * t + phase[0]) + 0.3 * std::sin(2.0 * pi * 0.13 * t + phase[1]);
     theta += 2.0 * pi * hz / rateHz;
     const double size = amplitude * (1.0 + 0.3 * std::sin(2.0 * pi * 0.2 * t + phase[2]));
     vcg[i] = vcg[i] + (size * (std::sin(theta) + 0.35 * std::sin(2.0 * theta + phase[3]))) * direction;

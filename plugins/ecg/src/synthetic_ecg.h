@@ -22,8 +22,9 @@ struct SyntheticSpec {
   std::vector<std::string> codes;
   double samplingRateHz = 500.0;
   double seconds = 10.0;
-  // The sinus rate, or the mean ventricular rate in atrial fibrillation; drawn from the rhythm's range when empty.
-  // It must agree with the rhythm code (60-100 for sinus rhythm, < 60 for bradycardia, > 100 for tachycardia).
+  // The sinus rate, or the mean ventricular rate in atrial fibrillation (whose random cycles then report a rate
+  // near it); drawn from the rhythm's range when empty. It must agree with the rhythm code (60-100 for sinus
+  // rhythm, < 60 for bradycardia, > 100 for tachycardia).
   std::optional<double> heartRatePerMin;
 };
 
