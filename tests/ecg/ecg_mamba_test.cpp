@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "ecg_mamba.h"
+#include "krait_scan.h"
 #include "record.h"
-#include "krait/models/ops/selective_scan.h"
 
 namespace krait::ecg {
 namespace {
@@ -25,21 +25,6 @@ nlohmann::json modelJson() {
 }
 
 std::map<std::string, torch::Tensor> weights() { return readStateDictFile(kDir + "state_dict.pt"); }
-
-// Krait's scan, which the plugin reaches through the host table (krait/plugin_scan.hpp).
-torch::Tensor kraitScan(const ScanInputs& in) {
-  models::SelectiveScanInputs s;
-  s.u = in.u;
-  s.delta = in.delta;
-  s.A = in.A;
-  s.B = in.B;
-  s.C = in.C;
-  s.D = in.D;
-  s.z = in.z;
-  s.deltaBias = in.deltaBias;
-  s.deltaSoftplus = true;
-  return models::selectiveScan(s);
-}
 
 // The small model with the fixture's weights, its input and the reference logits.
 struct Fixture {

@@ -9,26 +9,12 @@
 #include <random>
 
 #include "classifier.h"
-#include "krait/models/ops/selective_scan.h"
+#include "krait_scan.h"
 #include "synthetic_ecg.h"
 #include "testdata.h"
 
 namespace krait::ecg {
 namespace {
-
-torch::Tensor kraitScan(const ScanInputs& in) {
-  models::SelectiveScanInputs s;
-  s.u = in.u;
-  s.delta = in.delta;
-  s.A = in.A;
-  s.B = in.B;
-  s.C = in.C;
-  s.D = in.D;
-  s.z = in.z;
-  s.deltaBias = in.deltaBias;
-  s.deltaSoftplus = true;
-  return models::selectiveScan(s);
-}
 
 nlohmann::json tinyArchitecture() {
   return {{"in_channels", 12}, {"input_length", 1024},
