@@ -1,6 +1,8 @@
 #include "optimization.h"
 
 #include <cmath>
+#include <sstream>
+#include <type_traits>
 
 #include "krait/base/error.h"
 
@@ -10,7 +12,20 @@ namespace {
 
 using models::OptimizerKind;
 
-std::string stateKey(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+// LibTorch keys an optimizer's per-parameter state by the parameter's TensorImpl: as its address printed to a
+// string up to 2.0, as the pointer itself in later versions.
+using StateKey = std::remove_reference_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+template <typename Key>
+Key keyOf(c10::TensorImpl* impl) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream address;
+    address << impl;
+    return address.str();
+  } else {
+    return impl;
+  }
+}
+StateKey stateKey(const torch::Tensor& p) { return keyOf<StateKey>(p.unsafeGetTensorImpl()); }
 
 c10::IValue tensorValue(const torch::Tensor& t) { return t.defined() ? c10::IValue(t.detach().cpu()) : c10::IValue(); }
 
