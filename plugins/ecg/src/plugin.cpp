@@ -1,13 +1,17 @@
 // The ECG plugin's registration: what it gives Krait through krait/plugin.h, and nothing else.
 //   reader "ecg"               DICOM ECG waveforms, WFDB, EDF/BDF, SCP-ECG, HL7 aECG (ecg_reader.h)
 //   classifier "ecg-mamba-12lead"   an ECG model folder (model_spec.h) on a waveform
-//   command "ecg"              krait ecg info|classify|evaluate|convert (commands.h)
+//   command "ecg"              krait ecg info|classify|evaluate|convert|synthesize|train (commands.h)
+//   panel "ecg-viewer"         krait-studio's ECG viewer (viewer/ecg_panel.h), where the studio is built
 #include <krait/plugin_torch.hpp>
 
 #include "classifier.h"
 #include "commands.h"
 #include "ecg_reader.h"
 #include "host_scan.h"
+#ifdef KRAIT_ECG_VIEWER
+#include "ecg_panel.h"
+#endif
 
 namespace {
 
@@ -87,5 +91,8 @@ KRAIT_PLUGIN("ecg", "0.1.0", "12-lead ECG: readers, the ECG-Mamba classifier, kr
   host.reader<EcgReader>("ecg", KRAIT_DATA_WAVEFORM, "ECG waveforms: DICOM, WFDB, EDF/BDF, SCP-ECG, HL7 aECG",
                          krait::ecg::kEcgExtensions);
   host.classifier<EcgModel>("ecg-mamba-12lead", KRAIT_DATA_WAVEFORM, "ECG-Mamba multi-label 12-lead ECG classifier");
-  host.command("ecg", "12-lead ECGs: info, classify, evaluate, convert", krait::ecg::ecgCommand);
+  host.command("ecg", "12-lead ECGs: info, classify, evaluate, convert, synthesize, train", krait::ecg::ecgCommand);
+#ifdef KRAIT_ECG_VIEWER
+  host.panel<krait::ecg::EcgPanel>("ecg-viewer", "ECG", KRAIT_DATA_WAVEFORM);
+#endif
 }

@@ -5,16 +5,17 @@
 // the heart rate. Every error is said in the panel; nothing is thrown out of a Qt slot.
 #pragma once
 
+// LibTorch before Qt: Qt's `slots` keyword macro breaks LibTorch's headers (or build with QT_NO_KEYWORDS).
+#include "classifier.h"
+#include "host_scan.h"
+#include "record.h"
+
 #include <QString>
 #include <QWidget>
 
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "classifier.h"
-#include "host_scan.h"
-#include "record.h"
 
 class QComboBox;
 class QDoubleSpinBox;

@@ -99,7 +99,7 @@ void paintPulse(QPainter& p, const CalibrationPulse& c, double s) {
   p.drawPath(path);
 }
 
-// The label on a white patch: a trace may pass under it, and the label must stay legible on the grid.
+// The label on a white patch, so that it stays legible on the grid.
 void paintLabel(QPainter& p, const LeadTrace& trace, const LeadSamples& lead, double s) {
   const QString text = QString::fromStdString(trace.lead) +
                        (lead.microvolts.empty() ? QStringLiteral(" (not recorded)")
@@ -121,8 +121,9 @@ void paintPaper(QPainter& p, const Record& record, const LeadTable& leads, const
   for (const CalibrationPulse& c : paper.pulses) paintPulse(p, c, s);
   for (const LeadSeparator& sep : paper.separators)
     p.drawLine(QPointF(sep.xMm * s, sep.topMm * s), QPointF(sep.xMm * s, sep.bottomMm * s));
-  for (const LeadTrace& t : paper.traces) paintTrace(p, paper, t, leads.at(t.lead), record.samplingRateHz, s);
+  // Labels under the traces: a label may cover grid, never signal.
   for (const LeadTrace& t : paper.traces) paintLabel(p, t, leads.at(t.lead), s);
+  for (const LeadTrace& t : paper.traces) paintTrace(p, paper, t, leads.at(t.lead), record.samplingRateHz, s);
   p.setFont(fontOf(kFooterTextMm, s));
   QString footer = QString::fromStdString(settingsText(paper.settings, record));
   if (!footnote.isEmpty()) footer += QStringLiteral("   ") + footnote;
@@ -191,6 +192,7 @@ void EcgView::setRecord(std::shared_ptr<const Record> record) {
 }
 
 void EcgView::setLayoutKind(PaperLayoutKind kind) {
+  if (kind != kind_) caliper_.reset();  // its points lay on the other layout's leads
   kind_ = kind;
   relayout();
 }
@@ -198,8 +200,11 @@ void EcgView::setLayoutKind(PaperLayoutKind kind) {
 void EcgView::setPaperSettings(const PaperSettings& settings) {
   if (!(settings.speedMmPerS > 0) || !(settings.gainMmPerMv > 0))
     throw std::invalid_argument("paper speed and gain must be positive");
+  if (record_) layoutPaper(kind_, settings, recordingSeconds(*record_));  // throws before anything changes
+  if (settings.speedMmPerS != settings_.speedMmPerS || settings.gainMmPerMv != settings_.gainMmPerMv ||
+      settings.startS != settings_.startS)
+    caliper_.reset();  // its points were millimetres of the old paper
   settings_ = settings;
-  caliper_.reset();  // its points were millimetres of the old paper
   relayout();
 }
 
