@@ -93,11 +93,24 @@ TEST_F(CliEcg, EvaluatesAsTheOfficialCode) {
 
 TEST_F(CliEcg, UsageErrorsAndUnknownOptions) {
   EXPECT_EQ(runKrait({"ecg"}).exitCode, 2);
-  EXPECT_EQ(runKrait({"ecg", "classify", ecgFile()}).exitCode, 2);  // no --model
   const auto r = runKrait({"ecg", "classify", "--model", kModel, "--speed", "25", ecgFile()});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("unknown option --speed"), std::string::npos) << r.err;
   EXPECT_EQ(runKrait({"ecg", "classify", "--model", (dir_ / "nothing").string(), ecgFile()}).exitCode, 3);
+}
+
+// Without --model, the bundled demonstration model (plugins/ecg/models; MODEL_CARD.md): the real recording is the
+// sinus rhythm its device read, and the result says what the model is for.
+TEST_F(CliEcg, TheBundledModelFindsSinusRhythmInTheRealRecording) {
+  const auto r = runKrait({"ecg", "classify", "--json", ecgFile()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("model").at("id"), "ecg-mamba-synthetic-demo");
+  EXPECT_NE(j.at("model").at("intended_use").get<std::string>().find("not for clinical use"), std::string::npos);
+  bool sinus = false;
+  for (const json& c : j.at("classes"))
+    if (c.at("abbreviation") == "NSR") sinus = c.at("present").get<bool>();
+  EXPECT_TRUE(sinus) << r.out;
 }
 
 TEST_F(CliEcg, TheClassifierWorksThroughKraitClassify) {
