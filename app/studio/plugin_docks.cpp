@@ -8,7 +8,7 @@
 
 namespace krait::studio {
 
-PluginDocks::PluginDocks(QMainWindow* window) : QObject(window) {
+PluginDocks::PluginDocks(QMainWindow* window) : QObject(window), window_(window) {
   for (const PluginPanel& p : pluginPanels()) {
     auto* dock = new QDockWidget(QString::fromStdString(p.title), window);
     dock->setObjectName(QString::fromStdString("plugin:" + p.id));
@@ -35,8 +35,16 @@ bool PluginDocks::open(const std::filesystem::path& file) {
     if (it == docks_.end() || p.kind == DataKind::None || p.kind == DataKind::Volume) continue;
     if (pluginReaderFor(file, p.kind).empty()) continue;
     openInPluginPanel(p.id, it->second.widget, file);
-    it->second.dock->show();
-    it->second.dock->raise();
+    QDockWidget* dock = it->second.dock;
+    dock->show();
+    // The panel's file is the document now: the docks beside it become tabs behind it, and the dock area takes
+    // most of the window's width from the (empty) volume views.
+    for (QDockWidget* other : window_->findChildren<QDockWidget*>())
+      if (other != dock && other->isVisible() && !other->isFloating() &&
+          window_->dockWidgetArea(other) == window_->dockWidgetArea(dock))
+        window_->tabifyDockWidget(other, dock);
+    dock->raise();
+    window_->resizeDocks({dock}, {window_->width() * 3 / 4}, Qt::Horizontal);
     return true;
   }
   return false;

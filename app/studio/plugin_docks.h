@@ -21,7 +21,8 @@ class PluginDocks : public QObject {
   explicit PluginDocks(QMainWindow* window);
   QDockWidget* dock(const std::string& panelId) const;
   const QString& errors() const { return errors_; }
-  // True when a plugin panel took the file (shown and raised); throws krait::Error when it fails to show it.
+  // True when a plugin panel took the file: shown, raised and given most of the window (a waveform or a slide is
+  // the document then, not the volume views); throws krait::Error when it fails to show it.
   bool open(const std::filesystem::path& file);
 
  private:
@@ -29,6 +30,7 @@ class PluginDocks : public QObject {
     QDockWidget* dock;
     void* widget;
   };
+  QMainWindow* window_;
   std::map<std::string, Dock> docks_;
   QString errors_;
 };

@@ -199,10 +199,11 @@ EcgPanel::EcgPanel(QWidget* parent, SelectiveScan scan) : QWidget(parent), scan_
   pixelsPerMm_ = new QDoubleSpinBox(this);
   pixelsPerMm_->setObjectName("ecgPixelsPerMm");
   pixelsPerMm_->setRange(1.0, 40.0);
-  pixelsPerMm_->setDecimals(2);
+  pixelsPerMm_->setDecimals(3);
   pixelsPerMm_->setSingleStep(0.05);
   pixelsPerMm_->setSuffix(tr(" px/mm"));
   pixelsPerMm_->setValue(view_->pixelsPerMm());
+  view_->setPixelsPerMm(pixelsPerMm_->value());  // the scale drawn is the one shown, rounded as the box holds it
   pixelsPerMm_->setToolTip(tr("Screen scale: adjust until 10 large boxes of the grid measure 50 mm with a ruler"));
   dpi_ = new QSpinBox(this);
   dpi_->setObjectName("ecgDpi");
