@@ -23,6 +23,7 @@
 #include <map>
 #include <regex>
 
+#include "bundled_model.h"
 #include "ecg_layout.h"
 #include "ecg_panel.h"
 #include "ecg_reader.h"
@@ -517,6 +518,28 @@ TEST_F(EcgViewer, PanelClassifiesWithAModelFolderAndShowsTheResults) {
     saveScreenshot(panel.grab().toImage(), std::string("panel_") + names[i] + ".png");
     saveScreenshot(renderSheet(realEcg(), static_cast<PaperLayoutKind>(i), {}, 150.0), std::string("sheet_") + names[i] + ".png");
   }
+}
+
+
+// The panel with the bundled demonstration model (its default when no folder was chosen before): the real
+// recording is read as the sinus rhythm its device reported.
+TEST_F(EcgViewer, PanelFindsSinusRhythmWithTheBundledModel) {
+  EcgPanel panel(nullptr, kraitScan);
+  panel.resize(1900, 1050);
+  panel.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&panel));
+  ASSERT_TRUE(panel.openFile(ecgPath()));
+  ASSERT_FALSE(bundledModel().empty());
+  panel.findChild<QLineEdit*>("ecgModelFolder")->setText(QString::fromStdString(bundledModel().string()));
+  ASSERT_TRUE(panel.classify());
+  ASSERT_TRUE(QTest::qWaitFor([&] { return !panel.classifying(); }, 120000));
+  EXPECT_EQ(panel.errorText(), QString());
+  const auto sinus = std::find_if(panel.results().begin(), panel.results().end(), [](const ClassResult& r) { return r.abbreviation == "NSR"; });
+  ASSERT_NE(sinus, panel.results().end());
+  EXPECT_TRUE(sinus->present) << sinus->probability;
+  EXPECT_TRUE(panel.findChild<QLabel*>("ecgModelInfo")->text().contains("not for clinical use"));
+  QTest::qWait(200);  // the results' widgets are laid out on the next events
+  saveScreenshot(panel.grab().toImage(), "panel_bundled_model.png");
 }
 
 }  // namespace krait::ecg
