@@ -1,7 +1,6 @@
 #include "preprocess.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <optional>
 #include <stdexcept>
@@ -11,34 +10,13 @@
 namespace krait::ecg {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 std::string format(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", v);
   return text;
 }
 
-// Einthoven's and Goldberger's relations: the limb leads other than I and II are combinations of them.
-std::vector<double> derived(const std::string& name, const std::vector<double>& I, const std::vector<double>& II) {
-  std::vector<double> out(I.size());
-  for (std::size_t t = 0; t < I.size(); ++t) {
-    const std::string n = lower(name);
-    out[t] = n == "iii" ? II[t] - I[t] : n == "avr" ? -(I[t] + II[t]) / 2 : n == "avl" ? I[t] - II[t] / 2 : II[t] - I[t] / 2;
-  }
-  return out;
-}
-
 }  // namespace
-
-int findLead(const Record& record, const std::string& name) {
-  for (std::size_t l = 0; l < record.leads.size(); ++l)
-    if (lower(record.leads[l]) == lower(name)) return static_cast<int>(l);
-  return -1;
-}
 
 NetworkInput prepareInput(const Record& record, const InputContract& input) {
   if (record.samplingRateHz <= 0) throw FileError(record.source, "has no sampling rate");
@@ -52,11 +30,11 @@ NetworkInput prepareInput(const Record& record, const InputContract& input) {
   std::vector<std::string> missing, made;
   for (const std::string& name : input.leads) {
     const int l = findLead(record, name);
-    const std::string n = lower(name);
+    const std::optional<LimbLead> limb = derivableLimbLead(name);
     if (l >= 0) {
       leads.push_back(asDouble(l));
-    } else if (I >= 0 && II >= 0 && (n == "iii" || n == "avr" || n == "avl" || n == "avf")) {
-      leads.push_back(derived(name, asDouble(I), asDouble(II)));
+    } else if (I >= 0 && II >= 0 && limb) {
+      leads.push_back(deriveLimbLead(*limb, record.microvolts[I], record.microvolts[II]));
       made.push_back(name);
     } else {
       leads.emplace_back(record.samples(), 0.0);

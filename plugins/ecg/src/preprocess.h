@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "leads.h"
 #include "model_spec.h"
 #include "record.h"
 
@@ -21,8 +22,5 @@ struct NetworkInput {
 // Throws FileError (naming the record's file) when the record cannot make an input: no sampling rate, none of
 // the model's leads, or too few samples to filter.
 NetworkInput prepareInput(const Record& record, const InputContract& input);
-
-// The record's lead that is the model's lead `name` (case-insensitive: "AVR" is aVR), or -1.
-int findLead(const Record& record, const std::string& name);
 
 }  // namespace krait::ecg

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "leads.h"
+
 namespace krait::ecg {
 namespace {
 
@@ -311,21 +313,12 @@ std::vector<PageTile> pageTiles(PaperLayoutKind kind, const PaperSettings& setti
 }
 
 LeadSamples leadSamples(const Record& record, std::string_view lead) {
-  auto find = [&](std::string_view name) -> const std::vector<float>* {
-    for (std::size_t i = 0; i < record.leads.size(); ++i)
-      if (lower(record.leads[i]) == lower(name)) return &record.microvolts[i];
-    return nullptr;
-  };
-  if (const auto* own = find(lead)) return {*own, false};
-  const auto *I = find("I"), *II = find("II");
-  const std::string name = lower(lead);
-  if (!I || !II || (name != "iii" && name != "avr" && name != "avl" && name != "avf")) return {};
-  LeadSamples out{std::vector<float>(I->size()), true};
-  for (std::size_t k = 0; k < I->size(); ++k) {
-    const float i = (*I)[k], ii = (*II)[k];
-    out.microvolts[k] = name == "iii" ? ii - i : name == "avr" ? -(i + ii) / 2 : name == "avl" ? i - ii / 2 : ii - i / 2;
-  }
-  return out;
+  if (const int own = findLead(record, lead); own >= 0) return {record.microvolts[own], false};
+  const int I = findLead(record, "I"), II = findLead(record, "II");
+  const std::optional<LimbLead> limb = derivableLimbLead(lead);
+  if (I < 0 || II < 0 || !limb) return {};
+  const std::vector<double> derived = deriveLimbLead(*limb, record.microvolts[I], record.microvolts[II]);
+  return {std::vector<float>(derived.begin(), derived.end()), true};
 }
 
 std::vector<std::vector<std::string>> headerColumns(const Record& record) {
