@@ -22,14 +22,7 @@ const Record& real() {
   return r;
 }
 
-InputContract isibrno() {
-  InputContract in;
-  in.leads = {"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"};
-  in.samplingRateHz = 500;
-  in.length = 8192;
-  in.bandPass = BandPass{3, 1.0, 47.0};
-  return in;
-}
+InputContract isibrno() { return isibrnoInput(8192); }
 
 bool hasNote(const NetworkInput& in, const std::string& text) {
   for (const std::string& n : in.notes)

@@ -130,14 +130,6 @@ nlohmann::json resultJson(const std::string& file, const Record& r, const EcgCla
   return j;
 }
 
-void writeJson(const fs::path& file, const nlohmann::json& j) {
-  writeAtomically(file.string(), [&](const fs::path& staging) {
-    std::ofstream out(staging);
-    out << j.dump(2) << "\n";
-    if (!out.flush()) throw FileError(file.string(), "cannot be written");
-  });
-}
-
 int classify(const Arguments& a) {
   if (a.positional.empty()) throw UsageError("give at least one ECG file");
   const std::string device = a.option("--device").value_or("cpu");
@@ -175,7 +167,7 @@ int classify(const Arguments& a) {
       }
       if (outDir) {
         const std::string id = fs::path(file).stem().string();
-        writeJson(fs::path(*outDir) / (id + ".json"), j);
+        writeFileAtomically((fs::path(*outDir) / (id + ".json")).string(), j.dump(2) + "\n");
         const fs::path csv = fs::path(*outDir) / (id + ".csv");
         writeAtomically(csv.string(), [&](const fs::path& staging) { writeChallengeOutput(staging, challengeOutput(id, spec, c)); });
       }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 
 #include <unistd.h>
@@ -124,6 +125,14 @@ void writeAtomically(const std::string& path, const std::function<void(const std
     throw;
   }
   fs::remove_all(staging, ec);
+}
+
+void writeFileAtomically(const std::string& path, std::string_view bytes) {
+  writeAtomically(path, [&](const std::filesystem::path& staging) {
+    std::ofstream out(staging, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) throw FileError(path, "cannot be written");
+  });
 }
 
 }  // namespace krait::ecg

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "record.h"
@@ -38,5 +39,7 @@ void checkWritable(const Record& record, const std::string& path);
 // moves the results into place only when it returns: nothing half-written is left on failure. (Krait's own
 // AtomicOutput is in krait_base, which a plugin does not link: it reaches Krait only through krait/plugin.h.)
 void writeAtomically(const std::string& path, const std::function<void(const std::filesystem::path& staging)>& write);
+// `bytes` as the whole of `path`, through writeAtomically.
+void writeFileAtomically(const std::string& path, std::string_view bytes);
 
 }  // namespace krait::ecg

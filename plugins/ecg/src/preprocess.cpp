@@ -18,6 +18,17 @@ std::string format(double v) {
 
 }  // namespace
 
+InputContract isibrnoInput(int64_t length) {
+  InputContract in;
+  in.leads = {"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"};
+  in.samplingRateHz = 500;
+  in.length = length;
+  in.bandPass = BandPass{3, 1.0, 47.0};
+  in.windowStride = length / 2;
+  in.aggregate = "max";
+  return in;
+}
+
 NetworkInput prepareInput(const Record& record, const InputContract& input) {
   if (record.samplingRateHz <= 0) throw FileError(record.source, "has no sampling rate");
   NetworkInput out;

@@ -19,6 +19,10 @@ struct NetworkInput {
   std::vector<std::string> notes;  // "resampled from 1000 Hz to 500 Hz", "lead aVR derived from I and II", ...
 };
 
+// ISIBrno-AIMT's contract (spec plugins.md §1.3, §2.3) for windows of `length` samples: the 12 standard leads,
+// 500 Hz, Butterworth order 3 at 1-47 Hz, per-lead z-score, windows every length / 2 samples aggregated by max.
+InputContract isibrnoInput(int64_t length);
+
 // Throws FileError (naming the record's file) when the record cannot make an input: no sampling rate, none of
 // the model's leads, or too few samples to filter.
 NetworkInput prepareInput(const Record& record, const InputContract& input);

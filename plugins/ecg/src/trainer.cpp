@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <random>
 
 #include "classes.h"
@@ -18,18 +17,6 @@ namespace fs = std::filesystem;
 
 namespace krait::ecg {
 namespace {
-
-// ISIBrno's input contract (spec plugins.md §2.3), which the demonstration model keeps so that it reads
-// real recordings as a challenge model would.
-InputContract inputContract(int64_t length) {
-  InputContract in;
-  in.leads = {"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"};
-  in.samplingRateHz = 500;
-  in.length = length;
-  in.bandPass = BandPass{3, 1.0, 47.0};
-  in.windowStride = length / 2;
-  return in;
-}
 
 nlohmann::json inputJson(const InputContract& in) {
   return {{"leads", in.leads}, {"sampling_rate_hz", in.samplingRateHz}, {"length", in.length}, {"pad", "left"},
@@ -112,11 +99,7 @@ void saveWeights(EcgMamba& network, const fs::path& file) {
   for (const auto& p : network.named_parameters()) dict.insert(p.key(), p.value().detach().cpu().contiguous());
   for (const auto& b : network.named_buffers()) dict.insert(b.key(), b.value().detach().cpu().contiguous());
   const std::vector<char> bytes = torch::pickle_save(dict);
-  writeAtomically(file.string(), [&](const fs::path& staging) {
-    std::ofstream out(staging, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) throw FileError(file.string(), "cannot be written");
-  });
+  writeFileAtomically(file.string(), {bytes.data(), bytes.size()});
 }
 
 }  // namespace
@@ -134,7 +117,8 @@ TrainResult trainEcgModel(const TrainOptions& o, const SelectiveScan& scan, cons
     throw std::invalid_argument("the architecture needs in_channels 12 and num_classes " + std::to_string(codes.size()) +
                                 " (the generator's classes)");
   const torch::Device device(o.device);
-  const InputContract in = inputContract(config.inputLength);
+  // ISIBrno's contract, so that the model reads real recordings as a challenge model would.
+  const InputContract in = isibrnoInput(config.inputLength);
 
   torch::manual_seed(o.seed);
   EcgMamba network(config, scan);
@@ -232,11 +216,7 @@ TrainResult trainEcgModel(const TrainOptions& o, const SelectiveScan& scan, cons
                       {"validation_records", o.validationRecords}, {"batch_size", o.batchSize},
                       {"learning_rate", o.learningRate}, {"weight_decay", o.weightDecay}, {"device", o.device},
                       {"history", history}, {"held_out", heldOut}}}};
-  writeAtomically((o.output / "model.json").string(), [&](const fs::path& staging) {
-    std::ofstream out(staging);
-    out << spec.dump(1) << "\n";
-    if (!out.flush()) throw FileError((o.output / "model.json").string(), "cannot be written");
-  });
+  writeFileAtomically((o.output / "model.json").string(), spec.dump(1) + "\n");
   return result;
 }
 
