@@ -1,6 +1,7 @@
 // Readers and classifiers of plugins: KraitData in and out as Krait's Data (volumes with their geometry,
 // waveforms in microvolts).
 #include <ATen/DLConvertor.h>
+#include <krait/plugin_torch.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -48,10 +49,7 @@ bool hasExtension(const fs::path& path, const std::vector<std::string>& extensio
 }
 
 // A DLPack tensor the reader owns, copied into a LibTorch tensor Krait owns.
-torch::Tensor copyOf(const DLTensor& tensor) {
-  auto* view = new DLManagedTensor{tensor, nullptr, [](DLManagedTensor* self) { delete self; }};
-  return at::fromDLPack(view).to(torch::kCPU).clone();
-}
+torch::Tensor copyOf(const DLTensor& tensor) { return plugin::borrowTensor(tensor).to(torch::kCPU).clone(); }
 
 Geometry geometryOf(const KraitData& d, const torch::Tensor& voxels) {
   Geometry g;

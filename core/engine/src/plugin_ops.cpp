@@ -1,6 +1,6 @@
 // The operations Krait runs for plugins (krait/plugin.h, ABI 1.1): the selective scan and its backward pass on
 // models' CPU and CUDA kernels, so that a plugin's Mamba layers run on the same kernels as Krait's networks.
-#include <ATen/DLConvertor.h>
+#include <krait/plugin_torch.hpp>
 
 #include "krait/models/ops/selective_scan.h"
 #include "plugin_host.h"
@@ -9,11 +9,7 @@ namespace krait::engine {
 namespace {
 
 // A borrowed DLTensor as a tensor sharing its memory; undefined for NULL (an absent input).
-torch::Tensor borrowed(const DLTensor* tensor) {
-  if (!tensor) return {};
-  auto* view = new DLManagedTensor{*tensor, nullptr, [](DLManagedTensor* self) { delete self; }};
-  return at::fromDLPack(view);
-}
+torch::Tensor borrowed(const DLTensor* tensor) { return tensor ? plugin::borrowTensor(*tensor) : torch::Tensor(); }
 
 models::SelectiveScanInputs inputsOf(const KraitSelectiveScan& s) {
   if (s.struct_size < sizeof(KraitSelectiveScan)) throw std::invalid_argument("selective scan: KraitSelectiveScan.struct_size is too small");
