@@ -16,7 +16,7 @@ inline torch::Tensor kraitScan(const ScanInputs& in) {
   s.D = in.D;
   s.z = in.z;
   s.deltaBias = in.deltaBias;
-  s.deltaSoftplus = true;
+  s.deltaSoftplus = in.deltaSoftplus;
   return models::selectiveScan(s);
 }
 

@@ -273,7 +273,7 @@ PluginRecord loadPlugin(const fs::path& file) {
   loading->file = file.string();
   auto* host = new KraitHost{KRAIT_PLUGIN_ABI_VERSION, sizeof(KraitHost), KRAIT_VERSION, loading, hostLog,
                              registerNetwork, registerClassifier, registerReader, registerCommand, registerPanel,
-                             hostSelectiveScan, hostSelectiveScanBackward};
+                             hostSelectiveScan, hostSelectiveScanBackward, hostReadTensors};
   KraitPluginInfo info{};
   info.struct_size = sizeof info;
   KraitError error{};

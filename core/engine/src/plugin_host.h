@@ -58,6 +58,8 @@ void registerPluginTrainer(const Registered<KraitNetworkKind>& network);
 KraitStatus hostSelectiveScan(void* context, const KraitSelectiveScan* scan, DLManagedTensor** out, KraitError* error);
 KraitStatus hostSelectiveScanBackward(void* context, const KraitSelectiveScan* scan, const DLTensor* gradOut,
                                       KraitSelectiveScanGradients* gradients, KraitError* error);
+KraitStatus hostReadTensors(void* context, const char* path, void* user,
+                            void (*visit)(void* user, const char* name, const DLTensor* tensor), KraitError* error);
 
 DataKind dataKindOf(KraitDataKind kind);
 KraitDataKind abiDataKind(DataKind kind);

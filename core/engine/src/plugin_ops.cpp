@@ -1,12 +1,36 @@
-// The operations Krait runs for plugins (krait/plugin.h, ABI 1.1): the selective scan and its backward pass on
-// models' CPU and CUDA kernels, so that a plugin's Mamba layers run on the same kernels as Krait's networks.
+// The operations Krait runs for plugins (krait/plugin.h): the selective scan and its backward pass on models' CPU
+// and CUDA kernels (ABI 1.1), so that a plugin's Mamba layers run on the same kernels as Krait's networks, and the
+// weights-file reader of models' checkpoint code (ABI 1.2).
 #include <krait/plugin_torch.hpp>
 
+#include "krait/base/error.h"
+#include "krait/models/checkpoint/safetensors.h"
+#include "krait/models/checkpoint/torch_save.h"
 #include "krait/models/ops/selective_scan.h"
 #include "plugin_host.h"
 
 namespace krait::engine {
 namespace {
+
+// A weights file's tensors: safetensors by extension, else a torch.save archive whose pickle is a state dict or a
+// checkpoint dict holding one.
+models::StateDict readWeightsFile(const std::string& path) {
+  if (std::filesystem::path(path).extension() == ".safetensors") return models::readSafetensors(path);
+  models::PyRef root = models::readTorchSave(path);
+  for (const char* key : {"state_dict", "model", "network_weights"})
+    if (const models::PyRef inner = root->get(key); inner && inner->is<models::PyDict>()) {
+      root = inner;
+      break;
+    }
+  if (!root->is<models::PyDict>()) throw inputError(path, "holds a " + root->describe() + ", not a state dict of tensors");
+  models::StateDict tensors;
+  for (const auto& [key, value] : root->as<models::PyDict>().items) {
+    if (!key->is<std::string>() || !value->is<torch::Tensor>())
+      throw inputError(path, "holds a " + value->describe() + " where a state dict has a named tensor");
+    tensors[key->as<std::string>()] = value->as<torch::Tensor>();
+  }
+  return tensors;
+}
 
 // A borrowed DLTensor as a tensor sharing its memory; undefined for NULL (an absent input).
 torch::Tensor borrowed(const DLTensor* tensor) { return tensor ? plugin::borrowTensor(*tensor) : torch::Tensor(); }
@@ -32,9 +56,9 @@ models::SelectiveScanInputs inputsOf(const KraitSelectiveScan& s) {
   return in;
 }
 
-// Bad shapes and types are the plugin's input error; anything else (out of memory included) as usual. The
-// models' messages already begin with "selective scan:".
-KraitStatus guarded(KraitError* error, const std::function<void()>& f) {
+// Bad shapes, types and files are the plugin's input error; anything else (out of memory included) as usual,
+// prefixed with the operation (the models' scan messages already begin with "selective scan:").
+KraitStatus guarded(KraitError* error, const char* operation, const std::function<void()>& f) {
   KraitError local{};
   KraitError& e = error ? *error : local;
   e.message[0] = '\0';
@@ -44,14 +68,17 @@ KraitStatus guarded(KraitError* error, const std::function<void()>& f) {
   } catch (const std::invalid_argument& x) {
     std::snprintf(e.message, sizeof e.message, "%s", x.what());
     return KRAIT_ERROR_INPUT;
+  } catch (const Error& x) {
+    std::snprintf(e.message, sizeof e.message, "%s", x.what());
+    return x.kind() == ErrorKind::Input ? KRAIT_ERROR_INPUT : KRAIT_ERROR_INTERNAL;
   } catch (const c10::OutOfMemoryError& x) {
-    std::snprintf(e.message, sizeof e.message, "selective scan: out of memory: %s", x.what_without_backtrace());
+    std::snprintf(e.message, sizeof e.message, "%s: out of memory: %s", operation, x.what_without_backtrace());
     return KRAIT_ERROR_RESOURCES;
   } catch (const c10::Error& x) {
     std::snprintf(e.message, sizeof e.message, "%s", x.what_without_backtrace());
     return KRAIT_ERROR_INPUT;
   } catch (const std::exception& x) {
-    std::snprintf(e.message, sizeof e.message, "selective scan: %s", x.what());
+    std::snprintf(e.message, sizeof e.message, "%s: %s", operation, x.what());
     return KRAIT_ERROR_INTERNAL;
   }
 }
@@ -59,7 +86,7 @@ KraitStatus guarded(KraitError* error, const std::function<void()>& f) {
 }  // namespace
 
 KraitStatus hostSelectiveScan(void*, const KraitSelectiveScan* scan, DLManagedTensor** out, KraitError* error) {
-  return guarded(error, [&] {
+  return guarded(error, "selective scan", [&] {
     if (!scan || !out) throw std::invalid_argument("selective scan: scan and out are required");
     // Under a plugin's autograd the host op is only the forward: the plugin's own autograd function calls
     // selective_scan_backward, so this must not record a graph of its own.
@@ -70,7 +97,7 @@ KraitStatus hostSelectiveScan(void*, const KraitSelectiveScan* scan, DLManagedTe
 
 KraitStatus hostSelectiveScanBackward(void*, const KraitSelectiveScan* scan, const DLTensor* gradOut,
                                       KraitSelectiveScanGradients* gradients, KraitError* error) {
-  return guarded(error, [&] {
+  return guarded(error, "selective scan", [&] {
     if (!scan || !gradOut || !gradients) throw std::invalid_argument("selective scan: scan, grad_out and gradients are required");
     if (gradients->struct_size < sizeof(KraitSelectiveScanGradients))
       throw std::invalid_argument("selective scan: KraitSelectiveScanGradients.struct_size is too small");
@@ -85,6 +112,21 @@ KraitStatus hostSelectiveScanBackward(void*, const KraitSelectiveScan* scan, con
     gradients->D = hand(g.D);
     gradients->z = hand(g.z);
     gradients->delta_bias = hand(g.deltaBias);
+  });
+}
+
+KraitStatus hostReadTensors(void*, const char* path, void* user,
+                            void (*visit)(void* user, const char* name, const DLTensor* tensor), KraitError* error) {
+  return guarded(error, "read_tensors", [&] {
+    if (!path || !visit) throw std::invalid_argument("read_tensors: path and visit are required");
+    const models::StateDict tensors = readWeightsFile(path);
+    for (const auto& [name, tensor] : tensors) {
+      // DLPack 0.6 has no bool; compact CPU memory for the borrowed view.
+      const torch::Tensor compact = (tensor.scalar_type() == torch::kBool ? tensor.to(torch::kUInt8) : tensor).contiguous();
+      DLManagedTensor* view = at::toDLPack(compact);
+      visit(user, name.c_str(), &view->dl_tensor);
+      view->deleter(view);
+    }
   });
 }
 

@@ -123,60 +123,27 @@ class RmsNorm : public torch::nn::Module {
 // and z and its output is reversed back.
 class BiMambaV2 : public torch::nn::Module {
  public:
-  explicit BiMambaV2(const EcgMambaConfig& c)
-      : dInner_(c.dInner()), dState_(c.dState), dtRank_(c.dtRank), divideOut_(c.divideOut) {
+  explicit BiMambaV2(const EcgMambaConfig& c) : divideOut_(c.divideOut) {
     namespace nn = torch::nn;
-    inProj_ = register_module("in_proj", nn::Linear(nn::LinearOptions(c.embedDim, 2 * dInner_).bias(false)));
-    for (const auto& [d, suffix] : {std::pair{0, ""}, std::pair{1, "_b"}}) {
-      const std::string s = suffix;
-      Direction& p = directions_[d];
-      // Depthwise and causal: padded by d_conv - 1 on both sides, the last d_conv - 1 outputs dropped.
-      p.conv = register_module("conv1d" + s, nn::Conv1d(nn::Conv1dOptions(dInner_, dInner_, c.dConv)
-                                                            .groups(dInner_).padding(c.dConv - 1)));
-      p.xProj = register_module("x_proj" + s, nn::Linear(nn::LinearOptions(dInner_, dtRank_ + 2 * dState_).bias(false)));
-      p.dtProj = register_module("dt_proj" + s, nn::Linear(dtRank_, dInner_));
-      p.ALog = register_parameter("A" + s + "_log", torch::zeros({dInner_, dState_}));
-      p.D = register_parameter("D" + s, torch::zeros({dInner_}));
-    }
-    outProj_ = register_module("out_proj", nn::Linear(nn::LinearOptions(dInner_, c.embedDim).bias(false)));
+    inProj_ = register_module("in_proj", nn::Linear(nn::LinearOptions(c.embedDim, 2 * c.dInner()).bias(false)));
+    forward_ = plugin::MambaBranch(*this, "", c.dInner(), c.dState, c.dConv, c.dtRank);
+    backward_ = plugin::MambaBranch(*this, "_b", c.dInner(), c.dState, c.dConv, c.dtRank);
+    outProj_ = register_module("out_proj", nn::Linear(nn::LinearOptions(c.dInner(), c.embedDim).bias(false)));
   }
 
   // h: (batch, length, embed) -> (batch, length, embed).
   torch::Tensor forward(const torch::Tensor& h, const SelectiveScan& scan) {
     // (batch, 2 d_inner, length), as Vim computes it: each channel's sequence contiguous for the scan.
     const torch::Tensor xz = torch::matmul(inProj_->weight, h.transpose(1, 2));
-    torch::Tensor y = direction(directions_[0], xz, scan) + direction(directions_[1], xz.flip(-1), scan).flip(-1);
+    torch::Tensor y = forward_.forward(xz, scan) + backward_.forward(xz.flip(-1), scan).flip(-1);
     if (divideOut_) y = y / 2;
     return outProj_->forward(y.transpose(1, 2));
   }
 
  private:
-  struct Direction {
-    torch::nn::Conv1d conv{nullptr};
-    torch::nn::Linear xProj{nullptr}, dtProj{nullptr};
-    torch::Tensor ALog, D;
-  };
-
-  torch::Tensor direction(Direction& p, const torch::Tensor& xz, const SelectiveScan& scan) {
-    const int64_t length = xz.size(2);
-    const torch::Tensor x = torch::silu(p.conv->forward(xz.narrow(1, 0, dInner_)).narrow(2, 0, length));
-    const torch::Tensor dbl = p.xProj->forward(x.transpose(1, 2));  // (batch, length, dt_rank + 2 d_state)
-    // dt_proj without its bias, which the scan adds before the softplus (as mamba_ssm passes it: delta_bias).
-    const torch::Tensor delta = torch::matmul(p.dtProj->weight, dbl.narrow(2, 0, dtRank_).transpose(1, 2));
-    return scan({.u = x,
-                 .delta = delta,
-                 .A = -torch::exp(p.ALog),
-                 .B = dbl.narrow(2, dtRank_, dState_).transpose(1, 2),
-                 .C = dbl.narrow(2, dtRank_ + dState_, dState_).transpose(1, 2),
-                 .D = p.D,
-                 .z = xz.narrow(1, dInner_, dInner_),
-                 .deltaBias = p.dtProj->bias});
-  }
-
-  int64_t dInner_, dState_, dtRank_;
   bool divideOut_;
   torch::nn::Linear inProj_{nullptr}, outProj_{nullptr};
-  Direction directions_[2];
+  plugin::MambaBranch forward_, backward_;
 };
 
 class Block : public torch::nn::Module {

@@ -17,19 +17,14 @@
 #include <string>
 #include <vector>
 
-#include <functional>
-#include <torch/types.h>
+#include <krait/plugin_mamba.hpp>
 
 namespace krait::ecg {
 
-// One direction's selective scan, shaped as mamba_ssm's: u, delta, z (batch, channels, length); A (channels,
-// states); B, C (batch, states, length); D, deltaBias (channels); always dt = softplus(delta + deltaBias).
-// The plugin runs it on Krait's own kernels through the host (krait/plugin_scan.hpp); its tests call Krait's
-// scan directly.
-struct ScanInputs {
-  torch::Tensor u, delta, A, B, C, D, z, deltaBias;
-};
-using SelectiveScan = std::function<torch::Tensor(const ScanInputs&)>;
+// One direction's selective scan, shaped as mamba_ssm's (krait/plugin_scan.hpp's ScanInputs): the plugin runs it
+// on Krait's own kernels through the host; its tests call Krait's scan directly.
+using ScanInputs = plugin::ScanInputs;
+using SelectiveScan = plugin::ScanFunction;
 
 // One stem layer: Conv1d(previous channels -> channels, kernel, stride, padding) -> BatchNorm1d -> ReLU.
 struct StemLayer {

@@ -10,9 +10,7 @@ const KraitHost* gHost = nullptr;
 void keepHost(const KraitHost* host) { gHost = host; }
 
 SelectiveScan hostScan() {
-  return [](const ScanInputs& in) {
-    return plugin::selectiveScan(gHost, {in.u, in.delta, in.A, in.B, in.C, in.D, in.z, in.deltaBias, true});
-  };
+  return [](const ScanInputs& in) { return plugin::selectiveScan(gHost, in); };
 }
 
 }  // namespace krait::ecg

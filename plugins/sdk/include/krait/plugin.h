@@ -15,9 +15,9 @@
  *   - a classifier for a kind of data (KraitClassifierKind), with its label table;
  *   - a reader for a kind of file (KraitReaderKind): volumes it reads open everywhere Krait opens images;
  *   - a `krait` subcommand (KraitCommand) and a krait-studio panel (KraitPanelKind).
- * What Krait offers plugins in return (ABI 1.1): Mamba's selective scan and its backward pass on Krait's own CPU
- * and CUDA kernels (KraitHost.selective_scan, .selective_scan_backward), so a plugin's Mamba layers need no
- * kernels of their own.
+ * What Krait offers plugins in return: Mamba's selective scan and its backward pass on Krait's own CPU and CUDA
+ * kernels (ABI 1.1: KraitHost.selective_scan, .selective_scan_backward), so a plugin's Mamba layers need no
+ * kernels of their own; and Krait's Python-free reader of weights files (ABI 1.2: KraitHost.read_tensors).
  *
  * Rules for every callback: it must not throw (C++ plugins use krait/plugin.hpp, which catches); a failing
  * call returns a status other than KRAIT_OK and writes a message into its KraitError, naming the file
@@ -45,7 +45,7 @@
 #endif
 
 #define KRAIT_PLUGIN_ABI_MAJOR 1
-#define KRAIT_PLUGIN_ABI_MINOR 1
+#define KRAIT_PLUGIN_ABI_MINOR 2
 #define KRAIT_PLUGIN_ABI_VERSION ((uint32_t)((KRAIT_PLUGIN_ABI_MAJOR << 16) | KRAIT_PLUGIN_ABI_MINOR))
 
 #if defined(_WIN32)
@@ -291,6 +291,13 @@ typedef struct KraitHost {
   /* Fills *gradients (whose struct_size the plugin set); the plugin calls each tensor's deleter. */
   KraitStatus (*selective_scan_backward)(void* context, const KraitSelectiveScan* scan, const DLTensor* grad_out,
                                          KraitSelectiveScanGradients* gradients, KraitError* error);
+  /* ABI 1.2. Reads the named tensors of a weights file without Python, as Krait reads checkpoints: safetensors, or a
+   * torch.save archive of a state dict (the dict or OrderedDict that torch.save(model.state_dict(), path) writes; of
+   * a checkpoint dict, its "state_dict", "model" or "network_weights" entry). Calls visit once per tensor, in the
+   * file's order, with the tensor on the CPU, compact and borrowed for the call (copy what you keep); bool tensors
+   * arrive as uint8. INPUT, naming the file, for a file it cannot read; nothing is visited then. */
+  KraitStatus (*read_tensors)(void* context, const char* path, void* user,
+                              void (*visit)(void* user, const char* name, const DLTensor* tensor), KraitError* error);
 } KraitHost;
 
 /* Whether a host table has `member` (a host of an older minor has not). */

@@ -8,6 +8,9 @@
 
 #include <krait/plugin.hpp>
 
+#include <map>
+#include <string>
+
 namespace krait::plugin {
 
 // A borrowed DLTensor (an input, a weight) as a tensor sharing its memory; valid while the DLTensor is.
@@ -28,5 +31,23 @@ inline torch::Device deviceOf(DLDevice device) {
 }
 
 inline torch::ScalarType scalarTypeOf(DLDataType type) { return at::toScalarType(type); }
+
+// The named tensors of a weights file, read by the host (ABI 1.2, KraitHost.read_tensors): a torch.save state
+// dict (OrderedDict included) or safetensors. CPU tensors the caller owns. Throws Failure: INPUT naming the file,
+// UNSUPPORTED from a Krait without ABI 1.2.
+inline std::map<std::string, at::Tensor> readTensors(const KraitHost* host, const std::string& path) {
+  if (!host || !KRAIT_HOST_HAS(host, read_tensors))
+    throw unsupported("this Krait does not read weights files for plugins (it needs plugin ABI 1.2)");
+  std::map<std::string, at::Tensor> tensors;
+  KraitError error{};
+  const KraitStatus status = host->read_tensors(
+      host->context, path.c_str(), &tensors,
+      [](void* user, const char* name, const DLTensor* tensor) {
+        (*static_cast<std::map<std::string, at::Tensor>*>(user))[name] = borrowTensor(*tensor).clone();
+      },
+      &error);
+  if (status != KRAIT_OK) throw Failure(status, error.message);
+  return tensors;
+}
 
 }  // namespace krait::plugin
