@@ -12,6 +12,7 @@ PACKAGES="
   qt6-base-dev libqt6opengl6-dev libvtk9-dev libgl1-mesa-dri
   libgtest-dev xvfb xauth libdlpack-dev
   libbiosig-dev libedf-dev libssl-dev
+  libopenslide-dev libvips-dev libopencv-imgproc-dev libhdf5-dev
   python3-torch
 "
 # python3-torch: the tests load checkpoints Krait writes with PyTorch itself (tests/models/load_krait_checkpoint.py),
