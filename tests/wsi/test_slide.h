@@ -4,20 +4,18 @@
 // make_test_slide.py wrote the slide CLAM's goldens come from.
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <vector>
+
+#include "slide.h"
 
 namespace krait::wsi::test {
 
 // KRAIT_TESTDATA (scripts/fetch-test-data.sh); fails the calling test when unset.
 std::string testData();
-// The recipe's canvas: 2048 x 1536 interleaved RGB (sha256 in tests/fixtures/wsi/slide/slide_info.json).
-std::vector<uint8_t> recipeCanvas(int* width, int* height);
-// The slide file, built once per process under the system temp folder; its path.
+// The recipe's canvas: 2048 x 1536 RGB (sha256 in tests/fixtures/wsi/slide/slide_info.json).
+RgbImage recipeCanvas();
+// The slide file (exports.h's writePyramidalTiff, as make_test_slide.py's vips tiffsave), built once per process
+// under the system temp folder; its path.
 std::string recipeSlide();
-// Writes interleaved RGB as a tiled pyramidal JPEG TIFF with libvips (tile side `tile`, px per mm `pxPerMm`).
-void writePyramid(const std::vector<uint8_t>& rgb, int width, int height, const std::string& path, int tile = 256,
-                  double pxPerMm = 2000);
 
 }  // namespace krait::wsi::test

@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include <krait/plugin_command.hpp>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -38,41 +40,8 @@ const char* const kUsageText =
     "       krait ecg train -o MODEL_DIR [--epochs N] [--records N] [--validation N] [--batch-size N] [--lr X]\n"
     "                       [--seed N] [--device cpu|cuda[:N]] [--architecture FILE.json]\n";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Options of the form --name VALUE and flags; everything else is a positional argument. Unknown options are
-// usage errors, so that no argument is silently ignored.
-struct Arguments {
-  std::map<std::string, std::string> options;
-  std::vector<std::string> flags, positional;
-
-  Arguments(const std::vector<std::string>& args, const std::vector<std::string>& valued, const std::vector<std::string>& flagNames) {
-    for (size_t i = 2; i < args.size(); ++i) {
-      const std::string& a = args[i];
-      if (std::find(valued.begin(), valued.end(), a) != valued.end()) {
-        if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-        options[a] = args[++i];
-      } else if (std::find(flagNames.begin(), flagNames.end(), a) != flagNames.end()) {
-        flags.push_back(a);
-      } else if (a.size() > 1 && a[0] == '-') {
-        throw UsageError("unknown option " + a);
-      } else {
-        positional.push_back(a);
-      }
-    }
-  }
-  bool flag(const std::string& f) const { return std::find(flags.begin(), flags.end(), f) != flags.end(); }
-  std::optional<std::string> option(const std::string& o) const {
-    const auto it = options.find(o);
-    return it == options.end() ? std::nullopt : std::optional(it->second);
-  }
-  std::string required(const std::string& o) const {
-    if (auto v = option(o)) return *v;
-    throw UsageError(o + " is required");
-  }
-};
+using plugin::Arguments;
+using plugin::UsageError;
 
 int info(const Arguments& a) {
   if (a.positional.empty()) throw UsageError("give at least one ECG file");
@@ -244,16 +213,9 @@ nlohmann::json demoArchitecture() {
 }
 
 int64_t integer(const Arguments& a, const std::string& name, int64_t fallback) {
-  const auto v = a.option(name);
-  if (!v) return fallback;
-  try {
-    size_t used = 0;
-    const int64_t n = std::stoll(*v, &used);
-    if (used != v->size() || n < 1) throw std::invalid_argument(*v);
-    return n;
-  } catch (const std::exception&) {
-    throw UsageError(name + " needs a positive whole number, not " + *v);
-  }
+  const int64_t n = a.integer(name, fallback);
+  if (n < 1) throw UsageError(name + " needs a positive whole number, not " + std::to_string(n));
+  return n;
 }
 
 // Labelled synthetic recordings as WFDB records (format 16, "#Dx:" labels), for evaluating a model the way the

@@ -1,5 +1,7 @@
 #include "ecg_mamba.h"
 
+#include <krait/plugin_weights.hpp>
+
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
@@ -28,11 +30,6 @@ T field(const json& object, const char* key, const std::string& where) {
   }
 }
 
-std::string shapeText(c10::IntArrayRef shape) {
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
-  return "(" + s + ")";
-}
 
 }  // namespace
 
@@ -182,40 +179,12 @@ EcgMamba::EcgMamba(EcgMambaConfig config, SelectiveScan scan) : config_(std::mov
 // ---- Weights --------------------------------------------------------------------------------------------
 
 void EcgMamba::loadStateDict(const std::map<std::string, torch::Tensor>& stateDict) {
-  std::map<std::string, torch::Tensor> own;
-  for (const auto& p : named_parameters()) own[p.key()] = p.value();
-  for (const auto& b : named_buffers()) own[b.key()] = b.value();
-  std::vector<std::string> missing, misshapen, unexpected;
-  for (const auto& [key, tensor] : own) {
-    const auto it = stateDict.find(key);
-    if (it == stateDict.end())
-      missing.push_back(key);
-    else if (!it->second.defined() || it->second.sizes() != tensor.sizes())
-      misshapen.push_back(key + " " + (it->second.defined() ? shapeText(it->second.sizes()) : "(undefined)") +
-                          ", expected " + shapeText(tensor.sizes()));
-  }
-  for (const auto& entry : stateDict)
-    if (!own.count(entry.first)) unexpected.push_back(entry.first);
-  if (missing.empty() && misshapen.empty() && unexpected.empty()) {
-    torch::NoGradGuard noGrad;
-    for (auto& [key, tensor] : own) tensor.copy_(stateDict.at(key));
-    return;
-  }
   const EcgMambaConfig& c = config_;
-  std::ostringstream message;
-  message << "the state dict does not fit the ECG-Mamba architecture (embed_dim " << c.embedDim << ", depth "
-          << c.depth << ", d_state " << c.dState << ", pos_embed_length " << c.posEmbedLength << ", num_classes "
-          << c.numClasses << ")";
-  const auto list = [&](const char* what, const std::vector<std::string>& keys) {
-    if (keys.empty()) return;
-    message << "; " << keys.size() << " " << what << ":";
-    for (size_t i = 0; i < keys.size() && i < 5; ++i) message << (i ? ", " : " ") << keys[i];
-    if (keys.size() > 5) message << ", ...";
-  };
-  list("missing", missing);
-  list("misshapen", misshapen);
-  list("unexpected", unexpected);
-  invalid(message.str());
+  plugin::loadStateDictStrict(*this, stateDict,
+                              "the state dict does not fit the ECG-Mamba architecture (embed_dim " + std::to_string(c.embedDim) +
+                                  ", depth " + std::to_string(c.depth) + ", d_state " + std::to_string(c.dState) +
+                                  ", pos_embed_length " + std::to_string(c.posEmbedLength) + ", num_classes " +
+                                  std::to_string(c.numClasses) + ")");
 }
 
 void EcgMamba::loadStateDictFile(const std::string& path) {
@@ -259,7 +228,7 @@ torch::Tensor EcgMamba::forward(const torch::Tensor& input) {
   const EcgMambaConfig& c = config_;
   if (input.dim() != 3 || input.size(1) != c.inChannels || input.size(2) != c.inputLength)
     invalid("ECG-Mamba takes (batch, " + std::to_string(c.inChannels) + ", " + std::to_string(c.inputLength) +
-            ") inputs (pad or crop the recording), not " + shapeText(input.sizes()));
+            ") inputs (pad or crop the recording), not " + plugin::shapeText(input.sizes()));
   torch::Tensor x = patchEmbed_->forward(input).transpose(1, 2);  // (batch, tokens, embed)
   const int64_t i = c.clsTokenIndex;
   x = torch::cat({x.narrow(1, 0, i), clsToken_.expand({x.size(0), 1, c.embedDim}), x.narrow(1, i, x.size(1) - i)}, 1) +

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <unistd.h>
 
+#include "atomic_file.h"
 #include "slide.h"
 
 namespace krait::wsi {
@@ -75,29 +75,14 @@ void stringAttribute(hid_t object, const std::string& path, const char* name, co
     throw SlideError(path, std::string("HDF5 could not write the attribute ") + name);
 }
 
-// Writes through a temporary file in the same folder, renamed over `path` when complete.
-void writeAtomically(const std::string& path, const std::function<void(hid_t, const std::string&)>& fill) {
+// CLAM's file written whole through atomic_file.h's staging name.
+void writeHdf5(const std::string& path, const std::function<void(hid_t, const std::string&)>& fill) {
   quietHdf5();
-  const std::filesystem::path target(path);
-  const std::string temporary = (target.parent_path() / ("." + target.filename().string() + ".tmp" +
-                                                         std::to_string(::getpid()))).string();
-  {
-    Handle file(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    if (!file.ok()) throw SlideError(path, "cannot be written (HDF5 could not create it; does the folder exist?)");
-    try {
-      fill(file, path);
-    } catch (...) {
-      std::error_code ec;
-      std::filesystem::remove(temporary, ec);
-      throw;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, target, ec);
-  if (ec) {
-    std::filesystem::remove(temporary, ec);
-    throw SlideError(path, "cannot be written: " + ec.message());
-  }
+  writeAtomically(path, [&](const std::string& staging) {
+    Handle file(H5Fcreate(staging.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    if (!file.ok()) throw SlideError(path, "cannot be written (HDF5 could not create it)");
+    fill(file, path);
+  });
 }
 
 Handle openFile(const std::string& path) {
@@ -164,7 +149,7 @@ void writePatchFile(const std::string& path, const PatchFile& p) {
   std::vector<int64_t> flat;
   flat.reserve(p.coords.size() * 2);
   for (const auto& c : p.coords) flat.insert(flat.end(), c.begin(), c.end());
-  writeAtomically(path, [&](hid_t file, const std::string& where) {
+  writeHdf5(path, [&](hid_t file, const std::string& where) {
     writeDataset(file, where, "coords", H5T_NATIVE_INT64, static_cast<int64_t>(p.coords.size()), 2, flat.data(),
                  [&](hid_t set) {
                    numberAttribute<int64_t>(set, where, "patch_size", H5T_NATIVE_INT64, {p.patchSize});
@@ -208,7 +193,7 @@ void writeFeatureFile(const std::string& path, const FeatureFile& f) {
   flat.reserve(f.coords.size() * 2);
   for (const auto& c : f.coords)
     for (const int64_t v : c) flat.push_back(static_cast<int32_t>(v));
-  writeAtomically(path, [&](hid_t file, const std::string& where) {
+  writeHdf5(path, [&](hid_t file, const std::string& where) {
     writeDataset(file, where, "features", H5T_NATIVE_FLOAT, f.count, f.dim, f.features.data());
     writeDataset(file, where, "coords", H5T_NATIVE_INT32, f.count, 2, flat.data());
   });

@@ -1,5 +1,7 @@
 #include "mil_model.h"
 
+#include <krait/plugin_weights.hpp>
+
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
@@ -10,8 +12,9 @@ namespace krait::wsi {
 namespace {
 
 using nlohmann::json;
-constexpr int64_t kModel = 512, kState = 16, kConv = 4, kExpand = 2, kAttention = 128;
-constexpr int64_t kInner = kExpand * kModel, kDtRank = (kModel + 15) / 16;
+// Fixed by the official code, as mamba_ssm's defaults and MambaMIL's attention: d_state, d_conv, expand, the
+// attention's hidden size; dt_rank is "auto", ceil(d_model / 16).
+constexpr int64_t kState = 16, kConv = 4, kExpand = 2, kAttention = 128;
 
 [[noreturn]] void invalid(const std::string& what) { throw std::invalid_argument(what); }
 
@@ -19,12 +22,13 @@ constexpr int64_t kInner = kExpand * kModel, kDtRank = (kModel + 15) / 16;
 // arithmetic: in_proj (no bias), one or two scan branches, out_proj (no bias).
 class Mixer : public torch::nn::Module {
  public:
-  Mixer(const std::string& type, int64_t rate) : type_(type), rate_(rate) {
+  Mixer(const std::string& type, int64_t rate, int64_t dModel) : type_(type), rate_(rate) {
     namespace nn = torch::nn;
-    inProj_ = register_module("in_proj", nn::Linear(nn::LinearOptions(kModel, 2 * kInner).bias(false)));
-    forward_ = plugin::MambaBranch(*this, "", kInner, kState, kConv, kDtRank);
-    if (type != "Mamba") backward_ = plugin::MambaBranch(*this, "_b", kInner, kState, kConv, kDtRank);
-    outProj_ = register_module("out_proj", nn::Linear(nn::LinearOptions(kInner, kModel).bias(false)));
+    const int64_t inner = kExpand * dModel, dtRank = (dModel + 15) / 16;
+    inProj_ = register_module("in_proj", nn::Linear(nn::LinearOptions(dModel, 2 * inner).bias(false)));
+    forward_ = plugin::MambaBranch(*this, "", inner, kState, kConv, dtRank);
+    if (type != "Mamba") backward_ = plugin::MambaBranch(*this, "_b", inner, kState, kConv, dtRank);
+    outProj_ = register_module("out_proj", nn::Linear(nn::LinearOptions(inner, dModel).bias(false)));
   }
 
   torch::Tensor forward(const torch::Tensor& h, const plugin::ScanFunction& scan) {
@@ -55,20 +59,15 @@ class Mixer : public torch::nn::Module {
 
 class Layer : public torch::nn::Module {
  public:
-  Layer(const std::string& type, int64_t rate) {
+  Layer(const std::string& type, int64_t rate, int64_t dModel) {
     // nn.Sequential(LayerNorm, mixer): children "0" and "1".
-    norm = register_module("0", torch::nn::LayerNorm(torch::nn::LayerNormOptions({kModel})));
-    mixer = register_module("1", std::make_shared<Mixer>(type, rate));
+    norm = register_module("0", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dModel})));
+    mixer = register_module("1", std::make_shared<Mixer>(type, rate, dModel));
   }
   torch::nn::LayerNorm norm{nullptr};
   std::shared_ptr<Mixer> mixer;
 };
 
-std::string shapeText(c10::IntArrayRef shape) {
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
-  return "(" + s + ")";
-}
 
 template <typename T>
 T field(const json& object, const char* key, const T* fallback = nullptr) {
@@ -94,12 +93,13 @@ MilConfig MilConfig::fromJson(const json& a) {
   c.layers = field<int64_t>(a, "layers", &c.layers);
   c.rate = field<int64_t>(a, "rate", &c.rate);
   c.activation = field<std::string>(a, "activation", &c.activation);
+  c.dModel = field<int64_t>(a, "d_model", &c.dModel);
   c.validate();
   return c;
 }
 
 json MilConfig::toJson() const {
-  json j = {{"kind", kind}, {"in_dim", inDim}, {"num_classes", numClasses}, {"activation", activation}};
+  json j = {{"kind", kind}, {"in_dim", inDim}, {"num_classes", numClasses}, {"activation", activation}, {"d_model", dModel}};
   if (kind == "mambamil") j.update({{"mixer", mixer}, {"layers", layers}, {"rate", rate}});
   return j;
 }
@@ -108,7 +108,7 @@ void MilConfig::validate() const {
   if (kind != "mambamil" && kind != "abmil") invalid("aggregator kind '" + kind + "' (mambamil or abmil)");
   if (kind == "mambamil" && mixer != "SRMamba" && mixer != "BiMamba" && mixer != "Mamba")
     invalid("mixer '" + mixer + "' (SRMamba, BiMamba or Mamba)");
-  if (inDim < 1 || numClasses < 1) invalid("the aggregator's in_dim and num_classes must be positive");
+  if (inDim < 1 || numClasses < 1 || dModel < 1) invalid("the aggregator's in_dim, num_classes and d_model must be positive");
   if (kind == "mambamil" && (layers < 1 || rate < 1)) invalid("the aggregator's layers and rate must be positive");
   if (activation != "gelu" && activation != "relu") invalid("activation '" + activation + "' (gelu or relu)");
 }
@@ -126,60 +126,35 @@ MilModel::MilModel(MilConfig config, plugin::ScanFunction scan) : config_(std::m
   namespace nn = torch::nn;
   config_.validate();
   const MilConfig& c = config_;
-  fc1_ = nn::Sequential(nn::Linear(c.inDim, kModel));
+  fc1_ = nn::Sequential(nn::Linear(c.inDim, c.dModel));
   if (c.activation == "gelu") fc1_->push_back(nn::GELU());
   else fc1_->push_back(nn::ReLU());
-  attention_ = nn::Sequential(nn::Linear(kModel, kAttention), nn::Tanh(), nn::Linear(kAttention, 1));
+  attention_ = nn::Sequential(nn::Linear(c.dModel, kAttention), nn::Tanh(), nn::Linear(kAttention, 1));
   if (c.kind == "mambamil") {
     register_module("_fc1", fc1_);
     layers_ = register_module("layers", nn::ModuleList());
-    for (int64_t i = 0; i < c.layers; ++i) layers_->push_back(std::make_shared<Layer>(c.mixer, c.rate));
-    norm_ = register_module("norm", nn::LayerNorm(nn::LayerNormOptions({kModel})));
+    for (int64_t i = 0; i < c.layers; ++i) layers_->push_back(std::make_shared<Layer>(c.mixer, c.rate, c.dModel));
+    norm_ = register_module("norm", nn::LayerNorm(nn::LayerNormOptions({c.dModel})));
     register_module("attention", attention_);
-    head_ = register_module("classifier", nn::Linear(kModel, c.numClasses));
+    head_ = register_module("classifier", nn::Linear(c.dModel, c.numClasses));
   } else {
     register_module("feature", fc1_);
     register_module("attention", attention_);
-    classifier_ = register_module("classifier", nn::Sequential(nn::Linear(kModel, c.numClasses)));
+    classifier_ = register_module("classifier", nn::Sequential(nn::Linear(c.dModel, c.numClasses)));
   }
   eval();
 }
 
 void MilModel::loadStateDict(const std::map<std::string, torch::Tensor>& stateDict) {
-  const auto own = named_parameters(true);
-  std::vector<std::string> missing, unexpected, misshapen;
-  for (const auto& item : own) {
-    const auto it = stateDict.find(item.key());
-    if (it == stateDict.end()) missing.push_back(item.key());
-    else if (it->second.sizes() != item.value().sizes())
-      misshapen.push_back(item.key() + " " + shapeText(it->second.sizes()) + " (expected " + shapeText(item.value().sizes()) + ")");
-  }
-  for (const auto& [key, value] : stateDict)
-    if (!own.contains(key)) unexpected.push_back(key);
-  if (!missing.empty() || !unexpected.empty() || !misshapen.empty()) {
-    std::string message = "the weights do not fit this " + config_.kind + " (" + config_.mixer + ", " +
-                          std::to_string(config_.layers) + " layers, in_dim " + std::to_string(config_.inDim) + ", " +
-                          std::to_string(config_.numClasses) + " classes):";
-    const auto list = [&](const char* what, const std::vector<std::string>& keys) {
-      if (keys.empty()) return;
-      message += std::string(" ") + what + " " + std::to_string(keys.size()) + ":";
-      for (size_t i = 0; i < keys.size() && i < 6; ++i) message += " " + keys[i];
-      if (keys.size() > 6) message += " ...";
-      message += ";";
-    };
-    list("missing", missing);
-    list("unexpected", unexpected);
-    list("misshapen", misshapen);
-    invalid(message);
-  }
-  torch::NoGradGuard noGrad;
-  for (auto& item : own) item.value().copy_(stateDict.at(item.key()).to(item.value().dtype()));
+  plugin::loadStateDictStrict(*this, stateDict,
+                              "the weights do not fit this " + config_.kind + " (" + config_.mixer + ", " + std::to_string(config_.layers) +
+                                  " layers, in_dim " + std::to_string(config_.inDim) + ", " + std::to_string(config_.numClasses) + " classes)");
 }
 
 MilOutput MilModel::forward(const torch::Tensor& features) {
   torch::Tensor x = features.dim() == 2 ? features.unsqueeze(0) : features;
   if (x.dim() != 3 || x.size(0) != 1 || x.size(1) < 1 || x.size(2) != config_.inDim)
-    invalid("a bag of features must be (N, " + std::to_string(config_.inDim) + ") with N >= 1, not " + shapeText(features.sizes()));
+    invalid("a bag of features must be (N, " + std::to_string(config_.inDim) + ") with N >= 1, not " + plugin::shapeText(features.sizes()));
   torch::Tensor h = fc1_->forward(x.to(torch::kFloat32));  // (1, N, 512)
   if (config_.kind == "mambamil") {
     for (const auto& module : *layers_) {

@@ -33,9 +33,10 @@ struct MilConfig {
   int64_t layers = 2;             // layers (--mambamil_layer)
   int64_t rate = 10;              // rate (--mambamil_rate; the released scripts use 5)
   std::string activation = "gelu";  // activation of _fc1: "gelu" (MambaMIL) or "relu" (ABMIL)
-  // Fixed by the official code: d_model 512, d_state 16, d_conv 4, expand 2, dt_rank 32, attention 128.
+  int64_t dModel = 512;           // d_model: the official code's is 512 (its L); smaller ones train on a CPU
+  // Fixed by the official code: d_state 16, d_conv 4, expand 2, dt_rank ceil(d_model / 16), attention 128.
 
-  // Every key but layers, rate and activation is required. Throws std::invalid_argument naming what is wrong.
+  // Every key but layers, rate, activation and d_model is required. Throws std::invalid_argument naming what is wrong.
   static MilConfig fromJson(const nlohmann::json& aggregator);
   nlohmann::json toJson() const;
   void validate() const;

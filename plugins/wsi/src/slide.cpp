@@ -115,15 +115,23 @@ RgbImage Slide::readRegion(int64_t x0, int64_t y0, int level, int64_t width, int
     throw SlideError(path_, "region of " + std::to_string(width) + " x " + std::to_string(height) +
                                 " pixels: read regions of 1 to 64 Mi pixels");
   std::vector<uint32_t> argb(static_cast<size_t>(width * height));
+  bool failed = false;
   {
     std::shared_lock lock(handleMutex_);
     openslide_read_region(handle_, argb.data(), x0, y0, level, width, height);
+    failed = openslide_get_error(handle_) != nullptr;
+  }
+  if (failed) {
+    // The shared handle is in OpenSlide's terminal error state, which also fails reads of good regions running
+    // beside the bad one: reopen it (unless another reader already has) and read again alone, so that only a
+    // region that fails by itself is reported.
+    std::unique_lock exclusive(handleMutex_);
+    auto* self = const_cast<Slide*>(this);
+    if (openslide_get_error(handle_)) self->open();
+    openslide_read_region(handle_, argb.data(), x0, y0, level, width, height);
     if (const char* error = openslide_get_error(handle_)) {
       const std::string why = error;
-      lock.unlock();
-      std::unique_lock exclusive(handleMutex_);
-      // Another reader may have reopened it already; reopening twice is harmless.
-      const_cast<Slide*>(this)->open();
+      self->open();
       throw SlideError(path_, "cannot read the region at (" + std::to_string(x0) + ", " + std::to_string(y0) +
                                   ") of level " + std::to_string(level) + ": " + why);
     }
