@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ecg_mamba.h"
+#include "error_of.h"
 #include "krait_scan.h"
 #include "record.h"
 
@@ -40,17 +41,7 @@ double relativeError(const torch::Tensor& actual, const torch::Tensor& expected)
   return ((actual.to(torch::kFloat64) - expected.to(torch::kFloat64)).abs().max() / expected.abs().max()).item<double>();
 }
 
-// The error of `fn`, which must throw E.
-template <typename E, typename Fn>
-std::string errorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
+using krait::test::errorOf;
 
 int64_t parameterCount(torch::nn::Module& m) {
   int64_t n = 0;

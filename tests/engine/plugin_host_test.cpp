@@ -49,7 +49,7 @@ void expectSkipped(const std::string& file, const std::string& reason) {
 }  // namespace
 
 TEST(PluginHost, SkipsEveryKindOfBadPluginWithItsReason) {
-  expectSkipped("bad_abi.so", "built for plugin ABI 2.0; this Krait has 1.1");
+  expectSkipped("bad_abi.so", "built for plugin ABI 2.0; this Krait has 1.2");
   expectSkipped("no_entry_point.so", "not a Krait plugin");
   expectSkipped("failing_set_up.so", "plugin failing-set-up: set-up failed: the licence file is missing");
   expectSkipped("throwing_set_up.so", "threw: cannot find its CUDA kernels");

@@ -4,8 +4,8 @@
 #  - krait_base and krait_io load without LibTorch: ldd (everything they pull in) names no libtorch/libc10;
 #  - the studio's widgets, `krait` and krait-studio need LibTorch only through libkrait: their own dynamic
 #    section names no LibTorch library and they call no LibTorch symbol;
-#  - no header or source of core/base, io, core/engine/include, app/ or plugins/sdk (but plugin_torch.hpp and
-#    plugin_scan.hpp, the LibTorch layers)
+#  - no header or source of core/base, io, core/engine/include, app/ or plugins/sdk (but its LibTorch layers:
+#    plugin_torch.hpp, plugin_scan.hpp, plugin_mamba.hpp and plugin_weights.hpp)
 #    includes LibTorch (plugin.h may take DLPack's header from LibTorch's copy: that is not LibTorch).
 set -u
 source=$1 base=$2 io=$3 widgets=$4 cli=$5 studio=$6
@@ -26,7 +26,9 @@ for binary in "$widgets" "$cli" "$studio"; do
   [ -n "$symbols" ] && fail "$binary calls LibTorch: $symbols"
 done
 includes=$(cd "$source" && grep -rE '#include +<(torch|ATen|c10)/' core/base io core/engine/include app plugins/sdk/include \
-  | grep -v -e '^plugins/sdk/include/krait/plugin_torch.hpp:' -e '^plugins/sdk/include/krait/plugin_scan.hpp:' -e '<ATen/dlpack.h>' | cut -d: -f1 | sort -u)
+  | grep -v -e '^plugins/sdk/include/krait/plugin_torch.hpp:' -e '^plugins/sdk/include/krait/plugin_scan.hpp:' \
+      -e '^plugins/sdk/include/krait/plugin_mamba.hpp:' -e '^plugins/sdk/include/krait/plugin_weights.hpp:' -e '<ATen/dlpack.h>' \
+  | cut -d: -f1 | sort -u)
 [ -n "$includes" ] && fail "LibTorch included where the layering says none: $includes"
 [ $status -eq 0 ] && echo "layering: as docs/building.md says"
 exit $status

@@ -11,6 +11,7 @@
 #include "patch_grid.h"
 #include "slide.h"
 #include "test_slide.h"
+#include "testdata.h"
 #include "tissue.h"
 
 namespace krait::wsi {
@@ -145,7 +146,7 @@ TEST(Slide, BrokenFilesAreNamedErrors) {
   } catch (const SlideError& e) {
     EXPECT_NE(std::string(e.what()).find("truncated.tif"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(Slide(test::testData() + "/wsi-histology/ihc.png"), SlideError);
+  EXPECT_THROW(Slide(krait::test::testData("wsi-histology/ihc.png").string()), SlideError);
   EXPECT_THROW(Slide((dir / "missing.svs").string()), SlideError);
   std::filesystem::remove_all(dir);
 }

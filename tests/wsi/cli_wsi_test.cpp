@@ -25,7 +25,7 @@ namespace {
 const fs::path kFixtures = KRAIT_FIXTURES;
 const std::string kDemoModel = KRAIT_WSI_DEMO_MODEL;
 
-std::string encoder() { return test::testData() + "/models/nsfwjs-mobilenet_v2-tfjs/model.json"; }
+std::string encoder() { return krait::test::testData("models/nsfwjs-mobilenet_v2-tfjs/model.json").string(); }
 
 json readJson(const fs::path& file) {
   std::ifstream in(file);
@@ -121,6 +121,13 @@ TEST_F(CliWsi, RunsTheOfficialMambaMilCheckpointThroughTheHostsReader) {
   EXPECT_NEAR(scores["probabilities"]["a"].get<double>(), probabilities[0], 1e-4);
   EXPECT_NEAR(scores["probabilities"]["b"].get<double>(), probabilities[1], 1e-4);
   EXPECT_NEAR(scores["probabilities"]["c"].get<double>(), probabilities[2], 1e-4);
+
+  // A weights file the host cannot read is the model's input error, naming the file.
+  std::ofstream(model / "weights.pt", std::ios::binary) << "PK not really a zip";
+  const auto bad = runKrait({"wsi", "classify", "-o", (dir_ / "out2").string(), "--model", model.string(), bagFile});
+  EXPECT_EQ(bad.exitCode, 3);
+  EXPECT_NE(bad.err.find((model / "weights.pt").string()), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(dir_ / "out2/bag/scores.json"));
 }
 
 TEST_F(CliWsi, TrainsOnClamsOwnFeatureFileAndClassifiesItAsItIs) {

@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "encoder.h"
+#include "error_of.h"
 #include "encoder_resnet.h"
+#include "test_slide.h"
 #include "testdata.h"
 #include "tfjs_mobilenet.h"
 
@@ -26,16 +28,8 @@ namespace {
 const std::string kEncoderDir = std::string(KRAIT_FIXTURES) + "/wsi/encoder/";
 const std::string kMobilenetDir = std::string(KRAIT_FIXTURES) + "/wsi/mobilenet/";
 
-// A torch.save'd plain dict of tensors (the fixtures' format), as the plugin's state-dict reader will read it.
-std::map<std::string, torch::Tensor> readDict(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error(path + ": cannot be opened");
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  std::map<std::string, torch::Tensor> dict;
-  for (const auto& entry : torch::pickle_load(bytes).toGenericDict())
-    dict[entry.key().toStringRef()] = entry.value().toTensor();
-  return dict;
-}
+// The fixtures' torch.save'd dicts, read by Krait's checkpoint reader as the plugin's host reads them.
+const auto readDict = krait::wsi::test::readStateDict;
 
 // Largest difference relative to the largest reference value.
 double relativeError(const torch::Tensor& actual, const torch::Tensor& expected) {
@@ -43,15 +37,7 @@ double relativeError(const torch::Tensor& actual, const torch::Tensor& expected)
       .item<double>();
 }
 
-template <typename E, typename Fn>
-std::string errorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using krait::test::errorOf;
 
 // ---- resnet50_trunc -------------------------------------------------------------------------------------
 

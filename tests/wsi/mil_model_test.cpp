@@ -11,10 +11,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "krait/models/checkpoint/torch_save.h"
 #include "krait/models/ops/selective_scan.h"
 #include "mil_model.h"
 #include "nifti_reference.h"
+#include "test_slide.h"
 
 namespace krait::wsi {
 namespace {
@@ -45,13 +45,11 @@ const nlohmann::json& caseNamed(const std::string& name) {
 
 // The official checkpoint: gunzipped, then read as Krait reads any torch.save state dict (the plugin's host does).
 std::map<std::string, torch::Tensor> officialWeights(const std::string& name) {
-  const std::vector<char> bytes = test::readMaybeGzipped(kDir + name + ".pt.gz");
+  const std::vector<char> bytes = krait::test::readMaybeGzipped(kDir + name + ".pt.gz");
   const auto file = std::filesystem::temp_directory_path() / (name + ".pt");
   std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  const models::PyRef root = models::readTorchSave(file);
+  auto weights = test::readStateDict(file.string());
   std::filesystem::remove(file);
-  std::map<std::string, torch::Tensor> weights;
-  for (const auto& [key, value] : root->as<models::PyDict>().items) weights[key->as<std::string>()] = value->as<torch::Tensor>();
   return weights;
 }
 

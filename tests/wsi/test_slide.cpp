@@ -1,9 +1,9 @@
 #include "test_slide.h"
 
 #include "exports.h"
+#include "krait/models/checkpoint/torch_save.h"
+#include "testdata.h"
 #include "synthetic_slide.h"
-
-#include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
@@ -21,20 +21,18 @@
 
 namespace krait::wsi::test {
 
-std::string testData() {
-  const char* root = std::getenv("KRAIT_TESTDATA");
-  if (!root || !*root) {
-    ADD_FAILURE() << "KRAIT_TESTDATA is not set: run scripts/fetch-test-data.sh and set it to its folder";
-    throw std::runtime_error("KRAIT_TESTDATA is not set");
-  }
-  return root;
+std::map<std::string, torch::Tensor> readStateDict(const std::string& path) {
+  const models::PyRef root = models::readTorchSave(path);
+  std::map<std::string, torch::Tensor> tensors;
+  for (const auto& [key, value] : root->as<models::PyDict>().items) tensors[key->as<std::string>()] = value->as<torch::Tensor>();
+  return tensors;
 }
 
 RgbImage recipeCanvas() {
   std::ifstream in(std::string(KRAIT_FIXTURES) + "/wsi/slide_recipe.json");
   const nlohmann::json recipe = nlohmann::json::parse(in);
-  const RgbImage ihc = readRgbImage(testData() + "/wsi-histology/ihc.png");
-  const RgbImage glass = readDicomJpegFrame(testData() + "/wsi-histology/SC_jpeg_no_color_transform_2.dcm");
+  const RgbImage ihc = readRgbImage(krait::test::testData("wsi-histology/ihc.png").string());
+  const RgbImage glass = readDicomJpegFrame(krait::test::testData("wsi-histology/SC_jpeg_no_color_transform_2.dcm").string());
   RgbImage canvas = tiledCanvas(glass, recipe["canvas"]["width"], recipe["canvas"]["height"]);
   for (const auto& item : recipe["paste"]["items"]) {
     const auto c = item["crop"].is_null() ? std::vector<int64_t>{0, 0, ihc.width, ihc.height} : item["crop"].get<std::vector<int64_t>>();

@@ -43,15 +43,17 @@ class MambaBranch {
     const at::Tensor x = torch::silu(conv_->forward(xz.narrow(1, 0, dInner_)).narrow(2, 0, length));
     const at::Tensor dbl = xProj_->forward(x.transpose(1, 2));  // (batch, length, dt_rank + 2 d_state)
     const at::Tensor delta = torch::matmul(dtProj_->weight, dbl.narrow(2, 0, dtRank_).transpose(1, 2));
-    return scan({.u = x,
-                 .delta = delta,
-                 .A = -torch::exp(ALog_),
-                 .B = dbl.narrow(2, dtRank_, dState_).transpose(1, 2),
-                 .C = dbl.narrow(2, dtRank_ + dState_, dState_).transpose(1, 2),
-                 .D = D_,
-                 .z = xz.narrow(1, dInner_, dInner_),
-                 .deltaBias = dtProj_->bias,
-                 .deltaSoftplus = true});
+    ScanInputs in;  // member by member: the SDK is C++17
+    in.u = x;
+    in.delta = delta;
+    in.A = -torch::exp(ALog_);
+    in.B = dbl.narrow(2, dtRank_, dState_).transpose(1, 2);
+    in.C = dbl.narrow(2, dtRank_ + dState_, dState_).transpose(1, 2);
+    in.D = D_;
+    in.z = xz.narrow(1, dInner_, dInner_);
+    in.deltaBias = dtProj_->bias;
+    in.deltaSoftplus = true;
+    return scan(in);
   }
 
  private:
