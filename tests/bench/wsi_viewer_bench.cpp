@@ -2,11 +2,13 @@
 // machine's display (Xvfb in our runs): a 1280 x 1024 view cycling 8 drag steps, 4 wheel steps in and 4 out
 // (SlideView::measureFrameTimes), each frame a synchronous paint with tiles from the asynchronous loader; first the
 // slide alone, then with the layers of a `krait wsi` results folder (tissue, patches, heatmap), then with a dense
-// heatmap of 16-px patches over the whole slide. --screenshot saves the panel with the results' layers first.
+// heatmap of about 50,000 patches over the whole slide. --screenshot saves the panel with the results' layers first.
 // Run: `xvfb-run -a -s "-screen 0 1280x1024x24" build/tests/bench/wsi_viewer_bench slide.tif out/slide`.
 #include <QApplication>
 #include <QThread>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -64,16 +66,19 @@ int main(int argc, char** argv) {
     }
     report("tissue + patches + heatmap", view.measureFrameTimes(size, frames));
   }
-  PatchLayer dense{{}, 16, {}};
+  // About 50,000 patches over the whole slide (16 px on the tests' slide, CLAM-sized ones on a gigapixel slide).
   const auto& slide = *view.slide();
-  for (int64_t y = 0; y < slide.height(); y += 16)
-    for (int64_t x = 0; x < slide.width(); x += 16) {
+  const double area = static_cast<double>(slide.width()) * static_cast<double>(slide.height());
+  const int64_t side = std::max<int64_t>(16, 16 * static_cast<int64_t>(std::ceil(std::sqrt(area / 50000.0) / 16)));
+  PatchLayer dense{{}, side, {}};
+  for (int64_t y = 0; y < slide.height(); y += side)
+    for (int64_t x = 0; x < slide.width(); x += side) {
       dense.coords.push_back({x, y});
       dense.scores.push_back(static_cast<float>((x + y) % 1000) / 1000.0f);
     }
   view.setHeatmap(dense);
   view.setPatches(dense);
-  const std::string what = std::to_string(dense.coords.size()) + "-patch grid + heatmap";
+  const std::string what = std::to_string(dense.coords.size()) + "-patch grid (" + std::to_string(side) + " px) + heatmap";
   report(what.c_str(), view.measureFrameTimes(size, frames));
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "wsi_panel.h"
 
+#include <filesystem>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -229,6 +231,12 @@ bool WsiPanel::openSlide(const std::string& path) {
   const QStringList names = associatedImageNames();
   associatedNames_->setText(names.isEmpty() ? tr("none") : names.join(QStringLiteral(", ")));
   showAssociated_->setEnabled(!names.isEmpty());
+  // Results that `krait wsi` wrote with the slide's own folder as its output (-o): <folder>/<slide name>/. A
+  // failure to load them is said in the panel; the slide stays open.
+  const std::filesystem::path beside = std::filesystem::path(path).parent_path() / std::filesystem::path(path).stem();
+  std::error_code ec;
+  if (std::filesystem::exists(beside / "scores.json", ec) || std::filesystem::exists(beside / "tissue.geojson", ec))
+    loadResults(beside.string());
   return true;
 }
 

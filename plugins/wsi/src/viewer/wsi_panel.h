@@ -38,7 +38,8 @@ class WsiPanel : public QWidget {
   static void open(void* panel, const std::string& path);
 
   // Opens the slide and shows it fitted, without the previous slide's layers and with its associated images
-  // hidden; false, with the reason in the panel, when it cannot be opened.
+  // hidden, then the results beside it if `krait wsi` wrote them there (<slide's folder>/<slide name>/, from
+  // `-o <slide's folder>`); false, with the reason in the panel, when it cannot be opened.
   bool openSlide(const std::string& path);
   // The results in `directory` (results_reader.h: tissue.geojson, patches.json, scores.json) over the open
   // slide, replacing its layers; the attention is shown as percentile ranks (heatmap.h), as CLAM's heatmaps do. False, with
