@@ -161,6 +161,11 @@ TEST_F(CliWsi, OneBrokenSlideIsReportedAndTheOthersGoOn) {
   EXPECT_NE(r.err.find("broken.svs: not a whole-slide image"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(dir_ / "out/patches/test_slide.h5"));
   EXPECT_FALSE(fs::exists(dir_ / "out/patches/broken.h5"));
+  // Each slide's report says how its stage went.
+  const json failed = readJson(dir_ / "out/broken/report.json"), good = readJson(dir_ / "out/test_slide/report.json");
+  EXPECT_EQ(failed["patch"]["status"], "failed");
+  EXPECT_NE(failed["patch"]["error"].get<std::string>().find("not a whole-slide image"), std::string::npos);
+  EXPECT_EQ(good["patch"]["status"], "ok");
 }
 
 TEST_F(CliWsi, BadArgumentsAreUsageErrors) {

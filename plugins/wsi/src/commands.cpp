@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -100,23 +101,49 @@ torch::Device deviceOf(const Arguments& a) {
   }
 }
 
-// Runs `stage` on every input, reporting each failure and going on; kInput when any failed.
+// <out>/<slide>/report.json: per stage, whether it succeeded, its message and when, so that a batch's failures
+// can be found slide by slide after the run.
+void recordStage(const Arguments& a, const std::string& input, const char* stage, const std::string& error, double seconds) {
+  if (!a.option("-o")) return;
+  try {
+    const SlideOutputs out(a.out(), input);
+    std::error_code ec;
+    fs::create_directories(out.folder(), ec);
+    const fs::path file = out.folder() / "report.json";
+    nlohmann::json report = nlohmann::json::object();
+    if (std::ifstream in(file); in) report = nlohmann::json::parse(in, nullptr, false);
+    if (!report.is_object()) report = nlohmann::json::object();
+    report["input"] = input;
+    report[stage] = {{"status", error.empty() ? "ok" : "failed"}, {"seconds", seconds}};
+    if (!error.empty()) report[stage]["error"] = error;
+    writeText(file.string(), report.dump(1) + "\n");
+  } catch (const SlideError& e) {
+    std::fprintf(stderr, "krait wsi %s: %s (report not written)\n", stage, e.what());
+  }
+}
+
+// Runs `stage` on every input, reporting each failure (and recording every outcome) and going on; kInput when any
+// failed.
 int eachSlide(const Arguments& a, const char* stage, const std::function<void(const std::string&)>& run) {
   a.needSlides();
   int code = kOk;
   for (const std::string& input : a.positional) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string error;
     try {
       run(input);
     } catch (const SlideError& e) {
-      std::fprintf(stderr, "krait wsi %s: %s\n", stage, e.what());
-      code = kInput;
+      error = e.what();
     } catch (const EncoderError& e) {
-      std::fprintf(stderr, "krait wsi %s: %s\n", stage, e.what());
-      code = kInput;
+      error = e.what();
     } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "krait wsi %s: %s: %s\n", stage, input.c_str(), e.what());
+      error = input + ": " + e.what();
+    }
+    if (!error.empty()) {
+      std::fprintf(stderr, "krait wsi %s: %s\n", stage, error.c_str());
       code = kInput;
     }
+    recordStage(a, input, stage, error, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return code;
 }
