@@ -2,11 +2,10 @@
 
 #include <torch/torch.h>
 
-#include <fstream>
-
 #include "atomic_file.h"
 #include "exports.h"
 #include "feature_extraction.h"
+#include "results_reader.h"
 
 namespace krait::wsi {
 namespace {
@@ -139,19 +138,11 @@ std::vector<std::string> heatmapStage(const Slide& slide, const HeatmapOptions& 
                                       const SlideOutputs& out) {
   if (!fs::exists(out.scores()))
     throw SlideError(slide.path(), "has no scores " + out.scores().string() + " (run krait wsi classify first)");
-  std::ifstream in(out.scores());
-  json scores;
-  try {
-    scores = json::parse(in);
-  } catch (const json::exception& e) {
-    throw SlideError(out.scores().string(), std::string("not valid JSON: ") + e.what());
-  }
-  PatchLayer layer;
-  layer.size = scores.value("patch_size", int64_t{0});
-  if (layer.size < 1) throw SlideError(out.scores().string(), "has no patch size (its patch file was missing)");
-  for (const auto& c : scores.at("coords")) layer.coords.push_back({c[0].get<int64_t>(), c[1].get<int64_t>()});
-  layer.scores = scores.at("attention").get<std::vector<float>>();
-  const std::vector<TissueRegion> tissue = fs::exists(out.tissue()) ? readTissueGeoJson(out.tissue().string()) : std::vector<TissueRegion>{};
+  // The same reading as the slide viewer's: a patch size of 0 is taken from patches.json, malformed files are
+  // errors naming them.
+  const SlideResults results = readResults(out.folder().string());
+  const PatchLayer& layer = *results.attention;
+  const std::vector<TissueRegion> tissue = results.tissue.value_or(std::vector<TissueRegion>{});
   HeatmapOptions o = options;
   if (tissue.empty()) o.segment = false;  // features from elsewhere (a CLAM file): no tissue outline to clip to
   const RgbImage image = renderHeatmap(slide, layer, tissue, o);

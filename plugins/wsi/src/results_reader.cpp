@@ -5,9 +5,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <stdexcept>
 
 #include "exports.h"
+#include "slide.h"
 
 namespace krait::wsi {
 namespace {
@@ -15,9 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;  // keeps the classes in the file's order
 
-[[noreturn]] void fail(const fs::path& file, const std::string& why) {
-  throw std::runtime_error(file.string() + ": " + why);
-}
+[[noreturn]] void fail(const fs::path& file, const std::string& why) { throw SlideError(file.string(), why); }
 
 Json parse(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -99,7 +97,7 @@ SlideResults readResults(const std::string& directory) {
 void checkWithinSlide(const SlideResults& results, int64_t width, int64_t height) {
   auto outside = [&](double x, double y) { return x < -1 || y < -1 || x > static_cast<double>(width) + 1 || y > static_cast<double>(height) + 1; };
   auto say = [&](const std::string& file, double x, double y) {
-    throw std::runtime_error(file + ": (" + std::to_string(std::llround(x)) + ", " + std::to_string(std::llround(y)) +
+    throw SlideError(file, "(" + std::to_string(std::llround(x)) + ", " + std::to_string(std::llround(y)) +
                              ") lies off this " + std::to_string(width) + " x " + std::to_string(height) +
                              " slide: are these results of another slide?");
   };

@@ -24,11 +24,11 @@ struct SlideResults {
   std::string predicted;
 };
 
-// Reads whichever of the three files `directory` holds. Throws std::runtime_error naming the file and what is
-// wrong in it, or when the folder holds none of them.
+// Reads whichever of the three files `directory` holds, for the slide viewer and `krait wsi heatmap`. Throws
+// SlideError naming the file and what is wrong in it, or when the folder holds none of them.
 SlideResults readResults(const std::string& directory);
 
-// Throws std::runtime_error when results cannot be of a width x height slide: a patch corner or a tissue point
+// Throws SlideError when results cannot be of a width x height slide: a patch corner or a tissue point
 // off the slide (results of another slide, or of another level than level 0).
 void checkWithinSlide(const SlideResults& results, int64_t width, int64_t height);
 
