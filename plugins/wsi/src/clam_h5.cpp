@@ -19,6 +19,7 @@ class Handle {
   ~Handle() {
     if (id_ >= 0) close_(id_);
   }
+  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   operator hid_t() const { return id_; }
@@ -92,7 +93,7 @@ Handle openFile(const std::string& path) {
   if (H5Fis_hdf5(path.c_str()) <= 0) throw SlideError(path, "not an HDF5 file");
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok()) throw SlideError(path, "HDF5 cannot open it");
-  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  return file;
 }
 
 // A 2-D dataset's shape; throws naming the file when it is missing or not 2-D.

@@ -1,6 +1,7 @@
 #include "exports.h"
 
 #include "atomic_file.h"
+#include "vips_support.h"
 
 #include <unistd.h>
 #include <vips/vips.h>
@@ -13,7 +14,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -24,26 +24,12 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;  // keeps "type" first, as GeoJSON files are usually read by people too
 
-void startVips() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (VIPS_INIT("krait")) throw std::runtime_error("libvips cannot start: " + std::string(vips_error_buffer()));
-  });
-}
-
 struct VipsImageRef {
   VipsImage* image = nullptr;
   ~VipsImageRef() {
     if (image) g_object_unref(image);
   }
 };
-
-std::string vipsError() {
-  std::string message = vips_error_buffer();
-  vips_error_clear();
-  while (!message.empty() && message.back() == '\n') message.pop_back();
-  return message;
-}
 
 void checkImage(const RgbImage& image) {
   if (image.width < 1 || image.height < 1 ||

@@ -4,26 +4,17 @@
 
 #include <fstream>
 #include <iterator>
-#include <mutex>
 #include <random>
 #include <sstream>
 
 #include "atomic_file.h"
 #include "exports.h"
+#include "vips_support.h"
 
 namespace krait::wsi {
 namespace {
 
-void startVips() {
-  static std::once_flag once;
-  std::call_once(once, [] { VIPS_INIT("krait"); });
-}
-
-[[noreturn]] void vipsFailed(const std::string& path) {
-  const std::string why = vips_error_buffer();
-  vips_error_clear();
-  throw SlideError(path, "libvips cannot read it: " + why);
-}
+[[noreturn]] void vipsFailed(const std::string& path) { throw SlideError(path, "libvips cannot read it: " + vipsError()); }
 
 RgbImage fromVips(VipsImage* image, const std::string& path) {
   VipsImage* rgb = nullptr;
