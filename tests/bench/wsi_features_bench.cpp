@@ -22,8 +22,6 @@
 
 namespace {
 
-using krait::wsi::EncoderSpec;
-
 std::map<std::string, torch::Tensor> readStateDict(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw std::runtime_error(path + ": cannot be opened");
@@ -32,13 +30,6 @@ std::map<std::string, torch::Tensor> readStateDict(const std::string& path) {
   for (const auto& entry : torch::pickle_load(bytes).toGenericDict())
     dict[entry.key().toStringRef()] = entry.value().toTensor();
   return dict;
-}
-
-EncoderSpec specFor(const std::string& kind, const std::string& path) {
-  if (kind == "resnet50-trunc") return krait::wsi::clamResnet50TruncSpec(path);
-  if (kind == "tfjs-mobilenet-v2") return krait::wsi::nsfwjsMobilenetV2Spec(path);
-  if (kind == "torchscript") return {kind, path, 224, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}, 0};
-  throw std::invalid_argument("unknown encoder kind " + kind);
 }
 
 double seconds(std::chrono::steady_clock::time_point since) {
@@ -54,7 +45,7 @@ int main(int argc, char** argv) {
   }
   try {
     const krait::wsi::Slide slide(argv[1]);
-    const auto encoder = krait::wsi::loadEncoder(specFor(argv[2], argv[3]), readStateDict);
+    const auto encoder = krait::wsi::loadEncoder(krait::wsi::standardEncoderSpec(argv[2], argv[3]), readStateDict);
     const torch::Device device(argv[4]);
     encoder->to(device);
     const int threads = std::stoi(argv[5]);

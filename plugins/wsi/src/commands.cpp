@@ -101,6 +101,20 @@ torch::Device deviceOf(const Arguments& a) {
   }
 }
 
+// Runs a step that reads the user's files (a model, an encoder, slides to write); when one of them fails, says so
+// for `stage` and returns true: the caller exits with kInput.
+bool fileStepFailed(const char* stage, const std::function<void()>& step) {
+  try {
+    step();
+    return false;
+  } catch (const SlideError& e) {
+    std::fprintf(stderr, "krait wsi %s: %s\n", stage, e.what());
+  } catch (const EncoderError& e) {
+    std::fprintf(stderr, "krait wsi %s: %s\n", stage, e.what());
+  }
+  return true;
+}
+
 // <out>/<slide>/report.json: per stage, whether it succeeded, its message and when, so that a batch's failures
 // can be found slide by slide after the run.
 void recordStage(const Arguments& a, const std::string& input, const char* stage, const std::string& error, double seconds) {
@@ -232,10 +246,11 @@ std::unique_ptr<Encoder> encoderOf(const Arguments& a, const StateDictReader& re
     if (const auto path = a.option("--encoder")) spec.path = *path;
   } else {
     const std::string kind = a.required("--encoder-kind"), path = a.required("--encoder");
-    if (kind == "resnet50-trunc") spec = clamResnet50TruncSpec(path);
-    else if (kind == "tfjs-mobilenet-v2") spec = nsfwjsMobilenetV2Spec(path);
-    else if (kind == "torchscript") spec = {kind, path, 224, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}, 0};
-    else throw UsageError("--encoder-kind takes resnet50-trunc, tfjs-mobilenet-v2 or torchscript, not '" + kind + "'");
+    try {
+      spec = standardEncoderSpec(kind, path);
+    } catch (const std::invalid_argument&) {
+      throw UsageError("--encoder-kind takes resnet50-trunc, tfjs-mobilenet-v2 or torchscript, not '" + kind + "'");
+    }
   }
   if (!fs::exists(spec.path))
     throw EncoderError(spec.path, "the encoder's weights are not there (give them with --encoder; plugins/wsi/models/*/MODEL_CARD.md says where to get them)");
@@ -252,15 +267,7 @@ std::optional<WsiModelSpec> modelOf(const Arguments& a) {
 int features(const Arguments& a, const StateDictReader& read) {
   a.needSlides();
   std::unique_ptr<Encoder> encoder;
-  try {
-    encoder = encoderOf(a, read, modelOf(a));
-  } catch (const SlideError& e) {
-    std::fprintf(stderr, "krait wsi features: %s\n", e.what());
-    return kInput;
-  } catch (const EncoderError& e) {
-    std::fprintf(stderr, "krait wsi features: %s\n", e.what());
-    return kInput;
-  }
+  if (fileStepFailed("features", [&] { encoder = encoderOf(a, read, modelOf(a)); })) return kInput;
   const int threads = static_cast<int>(a.integer("--threads", 4));
   const int64_t batch = a.integer("--batch", 64);
   return eachSlide(a, "features", [&](const std::string& path) {
@@ -300,15 +307,7 @@ int classify(const Arguments& a, const StateDictReader& read, const plugin::Scan
   a.needSlides();
   const torch::Device device = deviceOf(a);
   LoadedModel m;
-  try {
-    m = loadModel(a.required("--model"), read, scan, device);
-  } catch (const SlideError& e) {
-    std::fprintf(stderr, "krait wsi classify: %s\n", e.what());
-    return kInput;
-  } catch (const EncoderError& e) {
-    std::fprintf(stderr, "krait wsi classify: %s\n", e.what());
-    return kInput;
-  }
+  if (fileStepFailed("classify", [&] { m = loadModel(a.required("--model"), read, scan, device); })) return kInput;
   return eachSlide(a, "classify", [&](const std::string& input) {
     const SlideOutputs out(a.out(), input);
     if (skipped(a, out.scores(), input)) return;
@@ -358,16 +357,11 @@ int run(const Arguments& a, const StateDictReader& read, const plugin::ScanFunct
   const torch::Device device = deviceOf(a);
   LoadedModel m;
   std::unique_ptr<Encoder> encoder;
-  try {
-    m = loadModel(a.required("--model"), read, scan, device);
-    encoder = encoderOf(a, read, m.spec);
-  } catch (const SlideError& e) {
-    std::fprintf(stderr, "krait wsi run: %s\n", e.what());
+  if (fileStepFailed("run", [&] {
+        m = loadModel(a.required("--model"), read, scan, device);
+        encoder = encoderOf(a, read, m.spec);
+      }))
     return kInput;
-  } catch (const EncoderError& e) {
-    std::fprintf(stderr, "krait wsi run: %s\n", e.what());
-    return kInput;
-  }
   const SegmentationParams params = segmentationOf(a, m.spec.patching.segmentationPreset);
   const HeatmapOptions options = heatmapOptionsOf(a);
   const int threads = static_cast<int>(a.integer("--threads", 4));
@@ -392,15 +386,12 @@ int synthesize(const Arguments& a) {
     throw UsageError("--size takes WIDTHxHEIGHT of at least 512x512, not '" + size + "'");
   const int64_t count = a.integer("--count", 40);
   if (count < 1) throw UsageError("--count takes a positive number");
-  try {
+  const bool failed = fileStepFailed("synthesize", [&] {
     const auto slides = synthesizeSlides(a.required("--ihc"), a.required("--glass"), a.out(), static_cast<int>(count), width, height,
                                          static_cast<uint64_t>(a.integer("--seed", 1)));
     std::printf("%zu slides and labels.csv -> %s\n", slides.size(), a.out().string().c_str());
-  } catch (const SlideError& e) {
-    std::fprintf(stderr, "krait wsi synthesize: %s\n", e.what());
-    return kInput;
-  }
-  return kOk;
+  });
+  return failed ? kInput : kOk;
 }
 
 std::vector<std::string> commaList(const std::string& text) {
@@ -455,18 +446,16 @@ int train(const Arguments& a, const plugin::ScanFunction& scan) {
   o.learningRate = a.number("--lr", 2e-4);
   o.seed = static_cast<uint64_t>(a.integer("--seed", 1));
   o.device = deviceOf(a);
-  try {
-    o.bags = readLabels(a.required("--labels"), a.required("--bags"), m.classes);
-    trainMilModel(o, scan, [](const EpochReport& r) {
-      std::printf("epoch %lld: train loss %.4f accuracy %.3f", static_cast<long long>(r.epoch), r.trainLoss, r.trainAccuracy);
-      if (!std::isnan(r.validationLoss)) std::printf("  val loss %.4f accuracy %.3f", r.validationLoss, r.validationAccuracy);
-      std::printf("\n");
-      std::fflush(stdout);
-    });
-  } catch (const SlideError& e) {
-    std::fprintf(stderr, "krait wsi train: %s\n", e.what());
+  if (fileStepFailed("train", [&] {
+        o.bags = readLabels(a.required("--labels"), a.required("--bags"), m.classes);
+        trainMilModel(o, scan, [](const EpochReport& r) {
+          std::printf("epoch %lld: train loss %.4f accuracy %.3f", static_cast<long long>(r.epoch), r.trainLoss, r.trainAccuracy);
+          if (!std::isnan(r.validationLoss)) std::printf("  val loss %.4f accuracy %.3f", r.validationLoss, r.validationAccuracy);
+          std::printf("\n");
+          std::fflush(stdout);
+        });
+      }))
     return kInput;
-  }
   std::printf("model -> %s\n", o.output.string().c_str());
   return kOk;
 }

@@ -21,6 +21,13 @@ EncoderSpec nsfwjsMobilenetV2Spec(const std::string& modelJsonPath) {
   return {"tfjs-mobilenet-v2", modelJsonPath, 224, {0, 0, 0}, {1, 1, 1}, 1280};
 }
 
+EncoderSpec standardEncoderSpec(const std::string& kind, const std::string& path) {
+  if (kind == "resnet50-trunc") return clamResnet50TruncSpec(path);
+  if (kind == "tfjs-mobilenet-v2") return nsfwjsMobilenetV2Spec(path);
+  if (kind == "torchscript") return {kind, path, 224, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}, 0};
+  throw std::invalid_argument("unknown encoder kind '" + kind + "' (resnet50-trunc, tfjs-mobilenet-v2 or torchscript)");
+}
+
 Encoder::Encoder(int64_t inputSize, const std::array<float, 3>& mean, const std::array<float, 3>& std)
     : inputSize_(inputSize), mean_(mean), std_(std) {
   if (inputSize < 1) throw std::invalid_argument("an encoder's input size must be at least 1 pixel");

@@ -43,6 +43,9 @@ struct EncoderSpec {
 EncoderSpec clamResnet50TruncSpec(const std::string& stateDictPath);
 // nsfwjs' MobileNetV2 (TF.js layers model): 224 px, pixels / 255 and no mean/std (nsfwjs' NSFWJS.infer), 1280-d.
 EncoderSpec nsfwjsMobilenetV2Spec(const std::string& modelJsonPath);
+// The spec of a kind with its standard input: the two above, or a TorchScript module at 224 px with ImageNet
+// normalisation (the output size asked of the model). Throws std::invalid_argument for another kind.
+EncoderSpec standardEncoderSpec(const std::string& kind, const std::string& path);
 
 class Encoder {
  public:
