@@ -35,3 +35,8 @@ install(DIRECTORY DESTINATION ${CMAKE_INSTALL_LIBDIR}/krait/plugins)
 # The bundled demonstration models (resources/models: model folders with their manifests and cards), which
 # libkrait finds from its own folder (models::bundledModelsDir).
 install(DIRECTORY resources/models/ DESTINATION ${CMAKE_INSTALL_DATADIR}/krait/models)
+if(KRAIT_WITH_IO)
+  # The segment terminology table DICOM SEGs are coded with, which libkrait_io finds from its own folder
+  # (io::defaultTerminologyFile).
+  install(DIRECTORY resources/terminology DESTINATION ${CMAKE_INSTALL_DATADIR}/krait)
+endif()

@@ -14,10 +14,11 @@ PACKAGES="
   libbiosig-dev libedf-dev libssl-dev
   libopenslide-dev libvips-dev libopencv-imgproc-dev libhdf5-dev
   python3-torch
-  dicom3tools python3-pydicom python3-numpy orthanc
+  dicom3tools python3-pydicom python3-numpy orthanc openssl
 "
 # dicom3tools (dciodvfy) and pydicom check the DICOM SEG files Krait writes; orthanc is the PACS the PACS tests
-# start on loopback (its Debian service is not needed: the tests run their own instance).
+# start on loopback (its Debian service is not needed: the tests run their own instance), openssl makes their
+# TLS certificates.
 # python3-torch: the tests load checkpoints Krait writes with PyTorch itself (tests/models/load_krait_checkpoint.py),
 # as nnU-Net would; it shares Debian's libtorch with libtorch-dev.
 # scripts/fetch-test-data.sh packs the test files that ship in npm packages; machines that already have

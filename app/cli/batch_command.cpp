@@ -104,7 +104,7 @@ int runBatch(const std::vector<std::string>& argv) {
         if (asJson) std::cout << json{{"case", c.id}, {"status", "skipped"}}.dump() << "\n";
         continue;
       }
-      CaseRun run{c.inputs, mask, args.has("--probabilities") ? outDir / (c.id + "_probabilities" + ext) : fs::path(), {}};
+      CaseRun run{c.inputs, mask, args.has("--probabilities") ? outDir / (c.id + "_probabilities" + ext) : fs::path(), {}, {}};
       ProgressBar bar(showProgress);
       json report;
       bool ok = false;

@@ -24,11 +24,13 @@ nlohmann::json runCase(Segmenter& segmenter, const CaseRun& run, const ProgressC
 
   start = std::chrono::steady_clock::now();
   if (options.probabilities) io::writeVolume(result.probabilities, run.probabilities);
-  io::writeVolume(result.labels, run.output);
+  if (run.seg) writeSeg(result.labels, *run.seg);
+  if (!run.output.empty()) io::writeVolume(result.labels, run.output);
   const double writeSeconds = secondsSince(start);
 
   nlohmann::json report = segmentationReport(segmenter, result.report, options.sources);
-  report["output"] = run.output.string();
+  if (!run.output.empty()) report["output"] = run.output.string();
+  if (run.seg) report["seg"] = run.seg->file.string();
   if (options.probabilities) report["probabilities"] = run.probabilities.string();
   report["seconds"]["read"] = decimals(readSeconds, 3);
   report["seconds"]["write"] = decimals(writeSeconds, 3);

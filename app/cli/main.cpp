@@ -26,7 +26,7 @@ void printUsage(std::ostream& out) {
     out << name << c.summary << "  [" << c.plugin << "]\n";
   }
   out << "\n'krait COMMAND --help' describes a command. Exit codes: 0 ok, 1 internal error, 2 usage,\n"
-         "3 bad input, 4 cannot write output, 5 out of memory, 130 cancelled.\n";
+         "3 bad input, 4 cannot write output, 5 out of memory, 6 PACS or network failure, 130 cancelled.\n";
 }
 
 bool builtIn(const std::string& name) {

@@ -110,8 +110,11 @@ std::string renderSegmentationSummary(const json& report) {
   std::string out;
   char line[512];
   const json& s = report.at("seconds");
+  std::string written;  // the mask, its DICOM SEG, or both
+  for (const char* key : {"output", "seg"})
+    if (report.contains(key)) written += (written.empty() ? "" : " and ") + report.at(key).get<std::string>();
   std::snprintf(line, sizeof line, "wrote %s  (read %.1f s, preprocess %.1f s, network %.1f s, export %.1f s, peak %.2f GiB)\n",
-                report.at("output").get<std::string>().c_str(), s.value("read", 0.0), s.at("preprocess").get<double>(),
+                written.c_str(), s.value("read", 0.0), s.at("preprocess").get<double>(),
                 s.at("network").get<double>(), s.at("export").get<double>(), report.at("peak_rss_gib").get<double>());
   out += line;
   const json& m = report.at("model");

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "krait/base/error.h"
+#include "krait/base/installed_data.h"
 #include "krait/io/dicom_seg.h"
 
 namespace krait::io {
@@ -53,6 +54,16 @@ SegmentTerminology SegmentTerminology::load(const std::filesystem::path& json) {
     throw inputError(json.string(), std::string("not a valid segment terminology table: ") + e.what());
   }
   return table;
+}
+
+std::filesystem::path defaultTerminologyFile() {
+  const std::filesystem::path found = installedOrSourcePath(reinterpret_cast<const void*>(&defaultTerminologyFile),
+                                                            KRAIT_TERMINOLOGY_FROM_LIB, KRAIT_SOURCE_TERMINOLOGY);
+  if (found.empty())
+    throw Error(ErrorKind::Input, "the segment terminology table is missing: neither share/krait/terminology/"
+                                  "segment_terminology.json beside Krait's libraries nor " KRAIT_SOURCE_TERMINOLOGY
+                                  " exists (an incomplete installation)");
+  return found;
 }
 
 SegmentTerminology::Terms SegmentTerminology::lookup(const std::string& name) const {

@@ -11,6 +11,7 @@
 #include "krait/base/atomic_output.h"
 #include "krait/base/error.h"
 #include "krait/io/dicom_seg.h"
+#include "krait/io/volume_io.h"
 
 namespace krait::io {
 
@@ -71,9 +72,8 @@ void checkOptions(const SegWriteOptions& o, const std::string& out) {
   if (o.seriesNumber < 0) throw outputError(out, "series number " + std::to_string(o.seriesNumber) + " is negative");
 }
 
-// The segments in label order, each label once and within DICOM's segment numbers, every present label named.
-std::vector<SegmentInfo> orderedSegments(std::vector<SegmentInfo> segments, const std::map<int64_t, std::vector<int64_t>>& present,
-                                         const std::string& out) {
+// The segments in label order, each label once, within DICOM's segment numbers, named and coded as DICOM allows.
+std::vector<SegmentInfo> orderedSegments(std::vector<SegmentInfo> segments, const std::string& out) {
   std::sort(segments.begin(), segments.end(), [](const SegmentInfo& a, const SegmentInfo& b) { return a.label < b.label; });
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const SegmentInfo& s = segments[i];
@@ -86,16 +86,31 @@ std::vector<SegmentInfo> orderedSegments(std::vector<SegmentInfo> segments, cons
     checkCode(s.category, s.name, out);
     checkCode(s.type, s.name, out);
   }
+  return segments;
+}
+
+// Every label present has a segment, and there is a label at all.
+void checkPresentLabels(const std::vector<SegmentInfo>& segments, const std::map<int64_t, std::vector<int64_t>>& present,
+                        const std::string& out) {
   std::string unnamed;
   for (const auto& [label, slices] : present)
     if (std::none_of(segments.begin(), segments.end(), [&](const SegmentInfo& s) { return s.label == label; }))
       unnamed += (unnamed.empty() ? "" : ", ") + std::to_string(label);
   if (!unnamed.empty()) throw outputError(out, "labels " + unnamed + " occur in the label map but have no segment");
   if (present.empty()) throw outputError(out, "every label is empty: a DICOM SEG needs at least one frame");
-  return segments;
 }
 
 }  // namespace
+
+Geometry checkDicomSegOutput(const DicomSeries& series, const std::vector<SegmentInfo>& segments,
+                             const SegWriteOptions& options, const std::filesystem::path& out) {
+  dicom::checkedUidRoot(options.uidRoot);
+  checkOptions(options, out.string());
+  orderedSegments(segments, out.string());
+  const Geometry grid = dicom::describeSource(series).grid;
+  checkOutputFolder(out);
+  return grid;
+}
 
 void writeDicomSeg(const Volume& labels, const DicomSeries& series, const std::vector<SegmentInfo>& segments,
                    const SegWriteOptions& options, const std::filesystem::path& out) {
@@ -108,7 +123,8 @@ void writeDicomSeg(const Volume& labels, const DicomSeries& series, const std::v
   const std::string differs = gridDifference(labels.geometry(), source.grid, "series");
   if (!differs.empty()) throw outputError(name, "labels are not on the grid of " + source.name + ": " + differs);
   const auto present = slicesOfLabels(labels, name);
-  const std::vector<SegmentInfo> ordered = orderedSegments(segments, present, name);
+  const std::vector<SegmentInfo> ordered = orderedSegments(segments, name);
+  checkPresentLabels(ordered, present, name);
   AtomicOutput output(out);
 
   std::size_t frames = 0;

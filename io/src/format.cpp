@@ -88,9 +88,13 @@ void checkWritableFolder(const fs::path& folder, const fs::path& output) {
 
 }  // namespace
 
+void checkOutputFolder(const fs::path& path) {
+  checkWritableFolder(path.has_parent_path() ? path.parent_path() : fs::path("."), path);
+}
+
 FileFormat checkOutputFile(const fs::path& path) {
   const FileFormat f = outputFormat(path);
-  checkWritableFolder(path.has_parent_path() ? path.parent_path() : fs::path("."), path);
+  checkOutputFolder(path);
   return f;
 }
 

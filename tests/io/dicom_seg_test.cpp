@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "dicom_seg_checks.h"
 #include "error_of.h"
 #include "krait/base/error.h"
 #include "krait/io/dicom.h"
@@ -24,8 +25,10 @@
 using namespace krait;
 using krait::io::SegmentInfo;
 using krait::test::errorOf;
+using krait::test::dciodvfyErrors;
 using krait::test::TempDir;
 using krait::test::testData;
+using krait::test::thresholdLabels;
 namespace fs = std::filesystem;
 
 namespace {
@@ -98,21 +101,6 @@ io::DicomSeries seriesIn(const fs::path& dir) {
   return io::selectSeries(scan, "", dir);
 }
 
-// Label l where the image exceeds cuts[l-1] (and no higher cut); the slices in `empty` hold no label.
-Volume thresholdLabels(const Volume& image, const std::vector<double>& cuts, const std::set<int64_t>& empty) {
-  Volume labels(image.geometry(), PixelType::UInt8);
-  uint8_t* out = labels.as<uint8_t>();
-  const auto& size = image.geometry().size;
-  for (int64_t k = 0; k < size[2]; ++k)
-    for (int64_t j = 0; j < size[1]; ++j)
-      for (int64_t i = 0; i < size[0]; ++i) {
-        uint8_t l = 0;
-        for (double cut : cuts) l += image.valueAt(i, j, k) > cut;
-        *out++ = empty.count(k) ? 0 : l;
-      }
-  return labels;
-}
-
 // (segment, slice) pairs that hold any voxel: the frames a SEG of these labels has.
 std::set<std::pair<int, int64_t>> framesOf(const Volume& labels) {
   std::set<std::pair<int, int64_t>> frames;
@@ -122,18 +110,6 @@ std::set<std::pair<int, int64_t>> framesOf(const Volume& labels) {
       for (int64_t i = 0; i < size[0]; ++i)
         if (const int l = static_cast<int>(labels.valueAt(i, j, k))) frames.insert({l, k});
   return frames;
-}
-
-// dciodvfy's "Error" lines; those containing `tolerated` (an error of the source images, copied as DICOM
-// requires) are left out.
-std::vector<std::string> dciodvfyErrors(const fs::path& file, const std::string& tolerated = "") {
-  const test::CliResult r = test::runProgram("/usr/bin/dciodvfy", {"-new", file.string()});
-  EXPECT_NE(r.exitCode, 127) << "dciodvfy not found: apt-get install dicom3tools";
-  std::vector<std::string> errors;
-  std::istringstream lines(r.out + r.err);
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind("Error", 0) == 0 && (tolerated.empty() || line.find(tolerated) == std::string::npos)) errors.push_back(line);
-  return errors;
 }
 
 // What pydicom (not DCMTK) reads in a SEG, as key=value lines. Colours are decoded from CIELab with the CIE
@@ -262,6 +238,11 @@ TEST(DicomSegTerminology, NamesMapToSnomedCategoryAndType) {
   EXPECT_FALSE(io::SegmentTerminology().lookup("brain").known);  // no table: everything falls back
 }
 
+// A build tree has no share/krait beside its libkrait_io: the source tree's table is the one used.
+TEST(DicomSegTerminology, TheDefaultTableOfABuildTreeIsTheSourceTreesOwn) {
+  EXPECT_TRUE(fs::equivalent(io::defaultTerminologyFile(), KRAIT_TERMINOLOGY)) << io::defaultTerminologyFile();
+}
+
 // Every code is PS3.16's, with PS3.16's meaning, and each type is in the list its category allows.
 TEST(DicomSegTerminology, EveryEntryIsInPs316AsPydicomCarriesIt) {
   static const char* script = R"(
@@ -366,9 +347,8 @@ TEST(DicomSegWrite, ObliqueMrRoundTrips) {
   for (const auto& [label, slice] : framesOf(labels)) present.insert(label);
   ASSERT_EQ(present, (std::set<int>{1, 2, 3}));
   expectRoundTrip(labels, series, {kHead, {2, "brain", {255, 225, 25}}, {3, "fat", {0, 130, 200}}}, dir / "seg.dcm");
-  // The source's own UIDs use the root 0.0.0.0, which dciodvfy rejects wherever they appear: in the study, the
-  // frame of reference and every reference to the images, all copied as DICOM requires. Nothing else is wrong.
-  const auto errors = dciodvfyErrors(dir / "seg.dcm", "Illegal root for UID = <0.0.0.0.");
+  // Nothing is wrong but the source's own UIDs, copied as DICOM requires.
+  const auto errors = dciodvfyErrors(dir / "seg.dcm", test::kDaikonUidRootError);
   EXPECT_TRUE(errors.empty()) << errors.front();
   const io::DicomSegInfo info = io::readDicomSegInfo(dir / "seg.dcm");
   EXPECT_EQ(info.frames.size(), framesOf(labels).size());

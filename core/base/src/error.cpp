@@ -8,6 +8,7 @@ int exitCodeFor(ErrorKind kind) {
     case ErrorKind::Input: return 3;
     case ErrorKind::Output: return 4;
     case ErrorKind::Resources: return 5;
+    case ErrorKind::Network: return 6;
     case ErrorKind::Cancelled: return 130;  // what a shell reports for Ctrl-C
     case ErrorKind::Internal: break;
   }

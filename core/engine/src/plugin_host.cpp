@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 
+#include "krait/base/installed_data.h"
 #include "krait/engine/version.h"
 #include "krait/models/nnunet/network_registry.h"
 #include "plugin_host.h"
@@ -305,13 +306,6 @@ std::vector<fs::path> pluginFiles(const fs::path& folder) {
   return files;
 }
 
-// The folder libkrait.so was loaded from.
-fs::path libraryFolder() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&pluginFolders), &info) && info.dli_fname) return fs::path(info.dli_fname).parent_path();
-  return {};
-}
-
 template <typename Kind>
 const Registered<Kind>& find(const std::vector<Registered<Kind>>& all, const std::string& name, const char* Kind::*key,
                              const char* what) {
@@ -335,7 +329,9 @@ std::vector<fs::path> pluginFolders() {
   }
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) folders.push_back(fs::path(x) / "krait" / "plugins");
   else if (const char* h = std::getenv("HOME"); h && *h) folders.push_back(fs::path(h) / ".local" / "share" / "krait" / "plugins");
-  if (const fs::path lib = engine::libraryFolder(); !lib.empty()) folders.push_back(lib / "krait" / "plugins");
+  // <libdir>/krait/plugins beside the libkrait.so in use.
+  if (const fs::path lib = loadedObjectFolder(reinterpret_cast<const void*>(&pluginFolders)); !lib.empty())
+    folders.push_back(lib / "krait" / "plugins");
   return folders;
 }
 

@@ -1,6 +1,5 @@
 #include "krait/models/nnunet/model_store.h"
 
-#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <cstdlib>
 
 #include "krait/models/nnunet/json_fields.h"
+#include "krait/base/installed_data.h"
 #include "krait/base/label_palette.h"
 #include "krait/base/sha256.h"
 #include "krait/models/nnunet/model_folder.h"
@@ -198,15 +198,8 @@ void removeModel(const fs::path& store, const std::string& name) {
 }
 
 fs::path bundledModelsDir() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&bundledModelsDir), &info) && info.dli_fname) {
-    const fs::path installed = (fs::path(info.dli_fname).parent_path() / KRAIT_MODELS_FROM_LIB).lexically_normal();
-    if (fs::is_directory(installed)) return installed;
-  }
-#ifdef KRAIT_SOURCE_MODELS
-  if (fs::is_directory(KRAIT_SOURCE_MODELS)) return KRAIT_SOURCE_MODELS;
-#endif
-  return {};
+  return installedOrSourcePath(reinterpret_cast<const void*>(&bundledModelsDir), KRAIT_MODELS_FROM_LIB,
+                               KRAIT_SOURCE_MODELS);
 }
 
 std::vector<ModelManifest> availableModels(const fs::path& store) {

@@ -51,6 +51,10 @@ class SegmentTerminology {
   std::map<std::string, Terms> byName_;
 };
 
+// The table installed with Krait, <prefix>/share/krait/terminology/segment_terminology.json, found from the folder
+// of the libkrait_io in use; else (a build tree) the source tree's. Throws Error(Input) when neither exists.
+std::filesystem::path defaultTerminologyFile();
+
 // Text is UTF-8, at most 64 characters (DICOM's LO), without backslashes.
 struct SegWriteOptions {
   std::string algorithmName = "Krait";  // Segment Algorithm Name: the model, for a model's output
@@ -75,6 +79,12 @@ struct SegWriteOptions {
 // root.
 void writeDicomSeg(const Volume& labels, const DicomSeries& source, const std::vector<SegmentInfo>& segments,
                    const SegWriteOptions& options, const std::filesystem::path& out);
+
+// What writeDicomSeg checks before it looks at any label, for a command to check before a long run so that the
+// run cannot end unable to write its SEG: the source (its headers), the segments, the options and `out`'s folder.
+// Throws as writeDicomSeg does. Returns the grid the labels must lie on (loadDicomSeries' grid of the source).
+Geometry checkDicomSegOutput(const DicomSeries& source, const std::vector<SegmentInfo>& segments,
+                             const SegWriteOptions& options, const std::filesystem::path& out);
 
 // One frame of a SEG as the file states it.
 struct DicomSegFrame {

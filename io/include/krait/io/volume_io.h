@@ -31,9 +31,11 @@ FileFormat detectFormat(const std::filesystem::path& path);
 // Format chosen for writing, from the extension only; throws Error(Usage) for anything else (a folder named
 // where a file is wanted included).
 FileFormat outputFormat(const std::filesystem::path& path);
-// outputFormat(path), and the folder the file goes in exists and is writable (Error(Output) otherwise): what a
-// command checks before any work, so that a long run never ends unable to write.
+// outputFormat(path), and checkOutputFolder(path): what a command checks before any work, so that a long run
+// never ends unable to write.
 FileFormat checkOutputFile(const std::filesystem::path& path);
+// The folder the file `path` goes in exists and is writable (Error(Output) naming `path` otherwise).
+void checkOutputFolder(const std::filesystem::path& path);
 // A folder that outputs go into: created if missing; throws Error(Output) when it cannot be or is not writable.
 void prepareOutputFolder(const std::filesystem::path& folder);
 

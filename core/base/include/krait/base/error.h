@@ -11,6 +11,7 @@ enum class ErrorKind {
   Output,    // an output cannot be written
   Cancelled, // the user asked to stop
   Resources, // the machine ran out of memory (GPU or host) even after the fallbacks
+  Network,   // a remote node (a PACS) cannot be reached, refuses, or fails a request
   Internal,  // a bug or an unexpected library failure
 };
 
