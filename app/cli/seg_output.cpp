@@ -63,10 +63,15 @@ std::vector<io::SegmentInfo> unnamedSegments(const Volume& labels) {
 SegTarget segTarget(const fs::path& file, const io::DicomSeries& series, std::vector<io::SegmentInfo> segments,
                     const models::ModelManifest* model, const std::string& uidRoot) {
   SegTarget t{file, series, {}, std::move(segments), {}};
-  // The model is the algorithm, identified by its checksum (the sha256 over its files); without one, the label
-  // map's maker is unknown and Krait, which encoded it, is named.
-  t.options.algorithmName = model ? model->name : "Krait";
-  t.options.algorithmVersion = model ? model->checksum.substr(0, 16) : KRAIT_VERSION;
+  // The model is the algorithm, identified by its checksum (the sha256 over its files). Without one, Krait cannot
+  // tell what drew the labels: the segments claim no algorithm (MANUAL) rather than one that did not run.
+  if (model) {
+    t.options.algorithmName = model->name;
+    t.options.algorithmVersion = model->checksum.substr(0, 16);
+  } else {
+    t.options.algorithmType = io::SegAlgorithmType::Manual;
+    t.options.algorithmName.clear();
+  }
   t.options.softwareVersion = KRAIT_VERSION;
   t.options.uidRoot = uidRoot;
   t.options.terminology = io::SegmentTerminology::load(io::defaultTerminologyFile());

@@ -113,10 +113,14 @@ std::string renderSegmentationSummary(const json& report) {
   std::string written;  // the mask, its DICOM SEG, or both
   for (const char* key : {"output", "seg"})
     if (report.contains(key)) written += (written.empty() ? "" : " and ") + report.at(key).get<std::string>();
-  std::snprintf(line, sizeof line, "wrote %s  (read %.1f s, preprocess %.1f s, network %.1f s, export %.1f s, peak %.2f GiB)\n",
+  written = written.empty() ? "segmented" : "wrote " + written;  // --pacs alone keeps nothing here
+  std::snprintf(line, sizeof line, "%s  (read %.1f s, preprocess %.1f s, network %.1f s, export %.1f s, peak %.2f GiB)\n",
                 written.c_str(), s.value("read", 0.0), s.at("preprocess").get<double>(),
                 s.at("network").get<double>(), s.at("export").get<double>(), report.at("peak_rss_gib").get<double>());
   out += line;
+  if (report.contains("pacs"))
+    out += "  series " + report.at("pacs").at("series").get<std::string>() + " from PACS node " +
+           report.at("pacs").at("node").get<std::string>() + ", its DICOM SEG sent back\n";
   const json& m = report.at("model");
   std::string folds;
   for (const json& f : m.at("folds")) folds += (folds.empty() ? "" : ", ") + f.get<std::string>();

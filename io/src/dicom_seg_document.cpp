@@ -102,23 +102,30 @@ void SegDocument::addSegment(const SegmentInfo& info) {
   SegmentTerminology::Terms terms = options_.terminology.lookup(info.name);
   if (info.category) terms.category = *info.category;
   if (info.type) terms.type = *info.type;
+  const bool manual = options_.algorithmType == SegAlgorithmType::Manual;
+  const DcmSegTypes::E_SegmentAlgoType type = manual ? DcmSegTypes::SAT_MANUAL
+                                              : options_.algorithmType == SegAlgorithmType::SemiAutomatic ? DcmSegTypes::SAT_SEMIAUTOMATIC
+                                                                                                          : DcmSegTypes::SAT_AUTOMATIC;
   DcmSegment* created = nullptr;
   // Placeholders, replaced by the (checked) text: DCMTK's create() checks them as ASCII.
-  check(DcmSegment::create(created, "segment", macro(terms.category), macro(terms.type), DcmSegTypes::SAT_AUTOMATIC, "algorithm"),
+  check(DcmSegment::create(created, "segment", macro(terms.category), macro(terms.type), type, manual ? "" : "algorithm"),
         "segment \"" + info.name + "\"");
   std::unique_ptr<DcmSegment> segment(created);
   check(segment->setSegmentLabel(info.name.c_str(), unchecked), "segment label");
-  check(segment->setSegmentAlgorithm(DcmSegTypes::SAT_AUTOMATIC, options_.algorithmName.c_str(), unchecked), "algorithm");
   if (!terms.known && !(info.category && info.type))
     check(segment->setSegmentDescription(("no code for \"" + info.name + "\" in Krait's terminology table: coded as Tissue").c_str(),
                                          unchecked),
           "segment description");
   const auto lab = rgbToDicomLab(info.rgb);
   check(segment->setRecommendedDisplayCIELabValue(lab[0], lab[1], lab[2]), "segment colour");
-  AlgorithmIdentificationMacro& algorithm = segment->getSegmentationAlgorithmIdentification();
-  check(algorithm.getAlgorithmFamilyCode().set("123110", "DCM", "Artificial Intelligence"), "algorithm family");
-  check(algorithm.setAlgorithmName(options_.algorithmName.c_str(), unchecked), "algorithm name");
-  check(algorithm.setAlgorithmVersion(orUnknown(options_.algorithmVersion), unchecked), "algorithm version");
+  // Name and identification are required for the other types and absent from a manual segment (PS3.3 C.8.20.4).
+  if (!manual) {
+    check(segment->setSegmentAlgorithm(type, options_.algorithmName.c_str(), unchecked), "algorithm");
+    AlgorithmIdentificationMacro& algorithm = segment->getSegmentationAlgorithmIdentification();
+    check(algorithm.getAlgorithmFamilyCode().set("123110", "DCM", "Artificial Intelligence"), "algorithm family");
+    check(algorithm.setAlgorithmName(options_.algorithmName.c_str(), unchecked), "algorithm name");
+    check(algorithm.setAlgorithmVersion(orUnknown(options_.algorithmVersion), unchecked), "algorithm version");
+  }
   Uint16 number = 0;
   check(seg_->addSegment(segment.get(), number), "segment \"" + info.name + "\"");
   segment.release();  // the document owns it now

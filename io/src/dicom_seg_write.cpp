@@ -65,7 +65,8 @@ void checkCode(const std::optional<CodedConcept>& code, const std::string& segme
 
 void checkOptions(const SegWriteOptions& o, const std::string& out) {
   checkText(o.algorithmName, "algorithm name", 64, out);
-  if (o.algorithmName.empty()) throw outputError(out, "an automatic segmentation needs an algorithm name");
+  if (o.algorithmName.empty() && o.algorithmType != SegAlgorithmType::Manual)
+    throw outputError(out, "an automatic or semi-automatic segmentation needs an algorithm name");
   checkText(o.algorithmVersion, "algorithm version", 64, out);
   checkText(o.softwareVersion, "software version", 64, out);
   checkText(o.seriesDescription, "series description", 64, out);

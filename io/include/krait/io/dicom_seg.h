@@ -55,9 +55,15 @@ class SegmentTerminology {
 // of the libkrait_io in use; else (a build tree) the source tree's. Throws Error(Input) when neither exists.
 std::filesystem::path defaultTerminologyFile();
 
+// Segment Algorithm Type: a model's output untouched, a model's output edited by hand, or drawn by hand.
+enum class SegAlgorithmType { Automatic, SemiAutomatic, Manual };
+
 // Text is UTF-8, at most 64 characters (DICOM's LO), without backslashes.
 struct SegWriteOptions {
-  std::string algorithmName = "Krait";  // Segment Algorithm Name: the model, for a model's output
+  SegAlgorithmType algorithmType = SegAlgorithmType::Automatic;
+  // Segment Algorithm Name and version (not written for Manual, which names no algorithm): the model, for a
+  // model's output.
+  std::string algorithmName = "Krait";
   std::string algorithmVersion;         // its version (a checkpoint hash, a model version); "" is written as "unknown"
   std::string softwareVersion;          // Krait's version, for the equipment modules; "" is written as "unknown"
   std::string seriesDescription = "Segmentation";
