@@ -31,8 +31,9 @@
 #include "krait/io/volume_io.h"
 #include "label_grid.h"
 #include "label_table.h"
-#include "recent_files.h"
+#include "pacs_browser.h"
 #include "plugin_docks.h"
+#include "recent_files.h"
 #include "segment_table.h"
 #include "segmentation_panel.h"
 #include "series_picker.h"
@@ -45,6 +46,7 @@ namespace krait::studio {
 namespace {
 const char* kImageFilter = "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)";
 const char* kLabelFilter = "Label maps (*.nii.gz *.nii *.nrrd *.mha);;All files (*)";
+const char* kSegFilter = "DICOM SEG (*.dcm);;All files (*)";
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -135,6 +137,10 @@ void MainWindow::buildMenus() {
     const QString path = QFileDialog::getExistingDirectory(this, "Open DICOM folder");
     if (!path.isEmpty()) openPath(path);
   });
+  file->addAction("Open from &PACS…", this, [this] {
+        pacsBrowser()->show();
+        pacsBrowser()->raise();
+      })->setObjectName("openPacs");
   recentMenu_ = file->addMenu("Open &recent");
   fillRecentMenu();
   file->addSeparator();
@@ -149,6 +155,11 @@ void MainWindow::buildMenus() {
                                                       "Label tables (*.txt *.ctbl *.lut *.label);;All files (*)");
     if (!path.isEmpty()) openLabelNames(path);
   });
+  file->addAction("Open DICOM S&EG…", this, [this] {
+    if (!requireDicomSeries("Open DICOM SEG", false).isEmpty() || !confirmDiscardingEdits()) return;
+    const QString path = QFileDialog::getOpenFileName(this, "Open DICOM SEG", QString(), kSegFilter);
+    if (!path.isEmpty()) openSeg(path);
+  });
   file->addAction("&Save label map", QKeySequence::Save, this, [this] {
     const QString path = labelsPath_.isEmpty() ? chooseSaveLabelsPath() : labelsPath_;
     if (!path.isEmpty()) saveLabels(path);
@@ -157,6 +168,12 @@ void MainWindow::buildMenus() {
     const QString path = chooseSaveLabelsPath();
     if (!path.isEmpty()) saveLabels(path);
   });
+  file->addAction("Save as DICOM SE&G…", this, [this] {
+    if (!requireDicomSeries("Save as DICOM SEG", false).isEmpty()) return;
+    const QString path = QFileDialog::getSaveFileName(this, "Save as DICOM SEG", QFileInfo(imagePath_).fileName() + "_seg.dcm", kSegFilter);
+    if (!path.isEmpty()) saveSeg(path);
+  });
+  file->addAction("Sen&d SEG to PACS…", this, [this] { sendSegToPacs({}); });
   file->addAction("&Export label as STL…", this, [this] {
     if (!state_.hasImage()) return;
     bool ok = false;
@@ -299,26 +316,29 @@ QString MainWindow::openPath(const QString& path, bool quiet, const std::string&
   if (!confirmDiscardingEdits()) return {};
   try {
     if (pluginDocks_->open(file)) return {};
-    if (!std::filesystem::is_directory(file)) {
+    if (io::detectFormat(file) != io::FileFormat::Dicom) {
       showImage(io::readVolume(file), path);
       return {};
     }
+    // A DICOM folder or file: its series is kept, for the SEGs made from it.
     const io::DicomScan scan = io::scanDicom(file);
     const std::vector<SeriesRow> rows = seriesRows(scan);
     if (rows.empty()) throw inputError(file.string(), "holds no DICOM series with images");
     const std::optional<std::string> uid = !seriesUid.empty() ? seriesUid : rows.size() == 1 ? rows[0].uid : chooseSeries_(rows);
     if (!uid) return {};
-    showImage(io::loadDicomSeries(io::selectSeries(scan, *uid, file)), path);
+    const io::DicomSeries& series = io::selectSeries(scan, *uid, file);
+    showImage(io::loadDicomSeries(series), path, series);
   } catch (const std::exception& e) {
     return fail("Open", QString("Cannot open %1:\n%2").arg(path, e.what()), quiet);
   }
   return {};
 }
 
-void MainWindow::showImage(Volume image, const QString& path) {
+void MainWindow::showImage(Volume image, const QString& path, std::optional<io::DicomSeries> series) {
   panel_->abandon();
   state_.setImage(std::move(image));
   imagePath_ = path;
+  series_ = std::move(series);
   labelsPath_.clear();
   setWindowTitle(QFileInfo(path).fileName() + "[*] — Krait Studio");
   presets_->setCurrentIndex(state_.openingPreset() + 1);  // 0: percentiles, then the CT presets

@@ -1,6 +1,7 @@
 #pragma once
 // krait-studio's window: three linked slice views and the 3D view, the Segment panel and the segment table,
-// the editing tools, and the File menu (images, DICOM folders, recent files, label maps, STL, screenshots).
+// the editing tools, and the File menu (images, DICOM folders, recent files, label maps, DICOM SEG, the PACS
+// browser, STL, screenshots).
 // Every file action has a method returning its error (empty on success) so that tests drive the same code
 // the menus do; with `quiet` the error is not also shown in a dialog.
 #include <QMainWindow>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "krait/io/dicom.h"
 #include "series_rows.h"
 #include "viewer_state.h"
 
@@ -24,6 +26,7 @@ class QTimer;
 
 namespace krait::studio {
 
+class PacsBrowser;
 class PluginDocks;
 class SegmentTable;
 class SegmentationPanel;
@@ -49,6 +52,16 @@ class MainWindow : public QMainWindow {
   QString exportStl(int64_t label, const QString& path, bool quiet = false);
   // The whole window as PNG.
   QString saveScreenshot(const QString& path, bool quiet = false);
+  // A DICOM SEG made from the open DICOM series, as the label map with its segments' names and colours. One
+  // made from another series is refused and nothing changes.
+  QString openSeg(const QString& path, bool quiet = false);
+  // The labels as a DICOM SEG referencing the open DICOM series (dicom_seg_labels.h).
+  QString saveSeg(const QString& path, bool quiet = false);
+  // The labels as a SEG sent to the PACS node `node` (empty: the user picks one) on the PACS browser's worker;
+  // the browser and the status bar say how it went. Returns what stops it from starting.
+  QString sendSegToPacs(const QString& node, bool quiet = false);
+  // The PACS browser, made (reading the PACS settings) on first use.
+  PacsBrowser* pacsBrowser();
 
   // Which series to open from a DICOM folder's table; by default the series picker dialog.
   using SeriesChooser = std::function<std::optional<std::string>(const std::vector<SeriesRow>&)>;
@@ -71,6 +84,8 @@ class MainWindow : public QMainWindow {
   QString statusText() const;
   QStringList recentFiles() const;
   QString labelsPath() const { return labelsPath_; }
+  // The DICOM series the image was read from; null for other files.
+  const io::DicomSeries* dicomSeries() const { return series_ ? &*series_ : nullptr; }
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -87,12 +102,14 @@ class MainWindow : public QMainWindow {
   void showWindowValues();  // the W and L boxes follow the window
   void updateStartText();   // what the empty views say: how to open a scan, and the recent files
   void showShortcuts();
-  void showImage(Volume image, const QString& path);
+  void showImage(Volume image, const QString& path, std::optional<io::DicomSeries> series = std::nullopt);
   void rememberRecent(const QString& path);
   void fillRecentMenu();
   // False when the user cancels; saves first when asked to.
   bool confirmDiscardingEdits();
   QString chooseSaveLabelsPath();
+  // Empty when the image is a DICOM series; else why `action` needs one (also in a dialog unless quiet).
+  QString requireDicomSeries(const QString& action, bool quiet);
   QString fail(const QString& action, const QString& message, bool quiet);
 
   ViewerState state_;
@@ -101,6 +118,7 @@ class MainWindow : public QMainWindow {
   SegmentationPanel* panel_ = nullptr;
   SegmentTable* table_ = nullptr;
   PluginDocks* pluginDocks_ = nullptr;
+  PacsBrowser* pacs_ = nullptr;
   QLabel* readout_ = nullptr;
   QComboBox* presets_ = nullptr;
   QDoubleSpinBox *windowWidth_ = nullptr, *windowLevel_ = nullptr;
@@ -109,6 +127,7 @@ class MainWindow : public QMainWindow {
   QAction* volumeRendering_ = nullptr;
   QTimer* surfaceTimer_ = nullptr;
   QString imagePath_, labelsPath_;
+  std::optional<io::DicomSeries> series_;
   SeriesChooser chooseSeries_;
   UnsavedPrompt unsavedPrompt_;
   ResamplePrompt resamplePrompt_;

@@ -153,7 +153,7 @@ void SegmentationPanel::finish() {
   progress_->setValue(s.error.empty() ? 1 : 0);
   if (auto outcome = job_->take()) {
     try {
-      state_.setPreview(std::move(outcome->labels), outcome->entries);
+      state_.setPreview(std::move(outcome->labels), outcome->entries, {outcome->modelName, outcome->modelVersion});
       message_->setText(QString("%1: done in %2 s. Accept or Discard the preview.")
                             .arg(QString::fromStdString(outcome->modelName))
                             .arg(outcome->seconds, 0, 'f', 1));

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "krait/io/dicom.h"
@@ -180,7 +181,7 @@ TEST(PacsOrthanc, SegSentBackIsStoredParsedAndComesBackIdentical) {
   uint8_t* out = labels.as<uint8_t>();
   for (int64_t k = 0; k < size[2]; ++k)
     for (int64_t j = 0; j < size[1]; ++j)
-      for (int64_t i = 0; i < size[0]; ++i) *out++ = static_cast<uint8_t>((image.valueAt(i, j, k) > 300) + (image.valueAt(i, j, k) > 1200));
+      for (int64_t i = 0; i < size[0]; ++i) *out++ = static_cast<uint8_t>((image.valueAt(i, j, k) > 300) + (image.valueAt(i, j, k) > 700));
   io::SegWriteOptions options;
   options.softwareVersion = "test";
   io::writeDicomSeg(labels, series, {{1, "brain", {200, 180, 150}}, {2, "fluid", {60, 60, 220}}}, options, dir / "seg.dcm");
@@ -190,6 +191,8 @@ TEST(PacsOrthanc, SegSentBackIsStoredParsedAndComesBackIdentical) {
 
   // Orthanc's own view: the SEG is a new series of the same study, and its tags parse.
   const io::DicomSegInfo info = io::readDicomSegInfo(dir / "seg.dcm");
+  for (int segment : {1, 2})  // both segments hold voxels: the round trip below compares something
+    EXPECT_TRUE(std::any_of(info.frames.begin(), info.frames.end(), [&](const io::DicomSegFrame& f) { return f.segment == segment; }));
   const json found = orthanc.post("/tools/find", R"({"Level":"Series","Query":{"SeriesInstanceUID":")" + info.seriesUid + R"("}})");
   ASSERT_EQ(found.size(), 1u);
   const json segSeries = orthanc.getJson("/series/" + found[0].get<std::string>());

@@ -77,4 +77,5 @@ TEST(SegmentationJob, GivesTheMaskKraitSegmentWritesWithTheDatasetsLabelsAndDefa
   EXPECT_EQ(outcome->entries[0].name, "grey_matter");
   EXPECT_EQ(outcome->entries[0].colour, defaultLabelColour(1));
   EXPECT_EQ(outcome->modelName, "model");
+  EXPECT_EQ(outcome->modelVersion.size(), 16u);  // the model's checksum, as its SEGs name it
 }

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "main_window.h"
+#include "slice_view.h"
 #include "testdata.h"
 #include "vtk/vtk_widget.h"
 
@@ -81,4 +82,13 @@ inline QAction* action(QWidget* window, const char* name) {
   auto* a = window->findChild<QAction*>(name);
   EXPECT_NE(a, nullptr) << name;
   return a;
+}
+
+// A left drag along the view's picture row `y`, from picture column x0 to x1: a brush stroke with the brush.
+inline void drag(krait::studio::SliceView* view, int x0, int x1, int y) {
+  const QPoint from = view->widgetPoint(x0, y).toPoint(), to = view->widgetPoint(x1, y).toPoint();
+  QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, from);
+  QMouseEvent move(QEvent::MouseMove, QPointF(to), view->mapToGlobal(QPointF(to)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(view, &move);
+  QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, to);
 }

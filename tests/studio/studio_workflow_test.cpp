@@ -38,15 +38,6 @@ const char* kImage = "nifti-itk/KmeansTest_T1UCharRaw.nii.gz";
 
 int64_t countNonZero(const Volume& v) { return (toTensor(v) != 0).sum().item<int64_t>(); }
 
-// A brush stroke along the axial view's row `y`, from picture column x0 to x1.
-void drag(SliceView* view, int x0, int x1, int y) {
-  const QPoint from = view->widgetPoint(x0, y).toPoint(), to = view->widgetPoint(x1, y).toPoint();
-  QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, from);
-  QMouseEvent move(QEvent::MouseMove, QPointF(to), view->mapToGlobal(QPointF(to)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
-  QApplication::sendEvent(view, &move);
-  QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, to);
-}
-
 }  // namespace
 
 TEST_F(StudioWindow, SegmentsWithAStoredModelAcceptsSavesAndReloadsTheOfficialMask) {

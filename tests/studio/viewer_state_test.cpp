@@ -53,15 +53,20 @@ TEST(ViewerState, PreviewAcceptDiscardAndLoadedMaps) {
   EXPECT_FALSE(state.labels().modified());
   state.discardPreview();
   EXPECT_EQ(state.labelAtCrosshair(), 0);
-  state.setPreview(seg, {});
+  EXPECT_EQ(state.labelAuthor().model, "");
+  state.setPreview(seg, {}, {"tumour-model", "0123abcd"});
+  EXPECT_EQ(state.labelAuthor().model, "");  // a preview is not the labels yet
   state.acceptPreview();
   EXPECT_FALSE(state.hasPreview());
   EXPECT_EQ(state.labelAtCrosshair(), 2);
   EXPECT_TRUE(state.labels().modified());
+  EXPECT_EQ(state.labelAuthor().model, "tumour-model");
+  EXPECT_EQ(state.labelAuthor().version, "0123abcd");
   state.labels().undo();
   EXPECT_EQ(state.labelAtCrosshair(), 0);
 
   state.loadLabels(seg, "seg.nii.gz");
+  EXPECT_EQ(state.labelAuthor().model, "");  // a file's maker is not known
   EXPECT_EQ(state.labelAtCrosshair(), 2);
   EXPECT_FALSE(state.labels().modified());
   EXPECT_FALSE(state.labels().canUndo());

@@ -34,6 +34,7 @@ struct SegmentationOutcome {
   Volume labels;                            // on the image's grid
   std::vector<models::LabelEntry> entries;  // names and colours: the manifest's, else dataset.json's
   std::string modelName;
+  std::string modelVersion;  // the first 16 hex digits of its checksum, as `krait segment --seg` names it
   double seconds = 0.0;
 };
 

@@ -20,6 +20,7 @@ void ViewerState::setImage(Volume image) {
   labels_.reset(image_.geometry());
   segments_.clear();
   preview_ = Volume();
+  author_ = {};
 }
 
 void ViewerState::resetWindow() {
@@ -40,12 +41,14 @@ void ViewerState::loadLabels(const Volume& labels, const std::string& source) {
     throw inputError(source, e.what());
   }
   preview_ = Volume();
+  author_ = {};
 }
 
-void ViewerState::setPreview(Volume labels, const std::vector<models::LabelEntry>& entries) {
+void ViewerState::setPreview(Volume labels, const std::vector<models::LabelEntry>& entries, LabelAuthor author) {
   if (labels.geometry().size != image_.geometry().size)
     throw Error(ErrorKind::Input, "the segmentation's grid differs from the image's");
   preview_ = std::move(labels);
+  previewAuthor_ = std::move(author);
   segments_.describe(entries);
 }
 
@@ -53,12 +56,14 @@ void ViewerState::acceptPreview() {
   if (!hasPreview()) return;
   labels_.replace(preview_);
   preview_ = Volume();
+  author_ = std::move(previewAuthor_);
 }
 
 bool ViewerState::paint(ViewPlane plane, int x0, int y0, int x1, int y1) {
   if (tool_.tool == Tool::Navigate || hasPreview() || !hasImage()) return false;
   const LabelValue value = tool_.tool == Tool::Brush ? tool_.label : LabelValue{0};
   labels_.paintLine(axes(plane), slice(plane), x0, y0, x1, y1, tool_.diameter, value);
+  author_.edited = !author_.model.empty();
   return true;
 }
 

@@ -22,6 +22,14 @@ struct EditTool {
   LabelValue label = 1;
 };
 
+// Who made the labels, named as a DICOM SEG's algorithm: the model whose segmentation was accepted, or nobody
+// (drawn by hand, or read from a file whose maker is not known).
+struct LabelAuthor {
+  std::string model;    // empty: nobody
+  std::string version;  // the model's identity
+  bool edited = false;  // painted on since it was accepted: a SEG says SEMIAUTOMATIC, not AUTOMATIC
+};
+
 class ViewerState {
  public:
   // The crosshair goes to the centre, the window is the opening one (window_level.h's openingPreset: a CT
@@ -60,11 +68,13 @@ class ViewerState {
   // Throws Error(Input) naming `source` and what differs when its grid is another (label_grid.h: the caller may
   // resample it onto the image's and load that).
   void loadLabels(const Volume& labels, const std::string& source);
-  // A segmentation shown instead of the labels until accepted (one undoable step) or discarded.
-  void setPreview(Volume labels, const std::vector<models::LabelEntry>& entries);
+  // A segmentation shown instead of the labels until accepted (one undoable step) or discarded; accepted, its
+  // author becomes the labels'.
+  void setPreview(Volume labels, const std::vector<models::LabelEntry>& entries, LabelAuthor author = {});
   bool hasPreview() const { return !preview_.empty(); }
   void acceptPreview();
   void discardPreview() { preview_ = Volume(); }
+  const LabelAuthor& labelAuthor() const { return author_; }
   EditTool& tool() { return tool_; }
   const EditTool& tool() const { return tool_; }
   // Paints with the tool along picture pixels (x0, y0) -> (x1, y1) of the view's current slice, inside the
@@ -91,6 +101,7 @@ class ViewerState {
   Segments segments_;
   double opacity_ = 0.5;
   Volume preview_;
+  LabelAuthor author_, previewAuthor_;
   EditTool tool_;
 };
 
