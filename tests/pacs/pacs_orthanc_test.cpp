@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "dicom_seg_checks.h"
 #include "krait/io/dicom.h"
 #include "krait/io/dicom_seg.h"
 #include "krait/io/volume_io.h"
@@ -176,12 +177,7 @@ TEST(PacsOrthanc, SegSentBackIsStoredParsedAndComesBackIdentical) {
   const io::DicomScan scan = io::scanDicom(dir / "series");
   const io::DicomSeries& series = io::selectSeries(scan, "", dir / "series");
   const Volume image = io::loadDicomSeries(series);
-  Volume labels(image.geometry(), PixelType::UInt8);
-  const auto& size = image.geometry().size;
-  uint8_t* out = labels.as<uint8_t>();
-  for (int64_t k = 0; k < size[2]; ++k)
-    for (int64_t j = 0; j < size[1]; ++j)
-      for (int64_t i = 0; i < size[0]; ++i) *out++ = static_cast<uint8_t>((image.valueAt(i, j, k) > 300) + (image.valueAt(i, j, k) > 700));
+  const Volume labels = test::thresholdLabels(image, {300, 700});
   io::SegWriteOptions options;
   options.softwareVersion = "test";
   io::writeDicomSeg(labels, series, {{1, "brain", {200, 180, 150}}, {2, "fluid", {60, 60, 220}}}, options, dir / "seg.dcm");
@@ -228,10 +224,12 @@ TEST(PacsOrthanc, NetworkFailuresSayWhatAndExitSix) {
   socklen_t len = sizeof a;
   getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
   listen(silent, 4);
-  TempDir d1, d2, d3, d4, d5;
+  TempDir d1, d2, d3, d4, d5, d6;
   const std::vector<Case> cases{
       {"refused connection", writeSettings(d1, {closed}), "no connection to 127.0.0.1:" + std::to_string(closed)},
       {"unknown host", writeSettings(d2, {.port = 104, .host = "no-such-host.invalid"}), "does not resolve"},
+      // TEST-NET-1 (RFC 5737): routed nowhere; refused at once or timed out, depending on the network.
+      {"unreachable host", writeSettings(d6, {.port = 104, .host = "192.0.2.1", .timeout = 2}), "no connection to 192.0.2.1:104"},
       {"wrong called AE title", writeSettings(d3, {.port = orthanc.dicomPort(), .aeTitle = "NOTORTHANC"}), "rejected the association"},
       {"unknown calling AE title", writeSettings(d4, {orthanc.dicomPort()}, "STRANGER"), "calling AE title \"STRANGER\""},
       {"no answer", writeSettings(d5, {.port = ntohs(a.sin_port), .timeout = 2}), "no answer within 2 s"},
@@ -358,6 +356,8 @@ TEST(PacsOrthanc, SegmentPullsTheSeriesAndSendsItsSegBack) {
   const json segs = orthanc.post("/tools/find", R"({"Level":"Instance","Query":{"Modality":"SEG"}})");
   ASSERT_EQ(segs.size(), 1u);
   std::ofstream(dir / "seg.dcm", std::ios::binary) << orthanc.get("/instances/" + segs[0].get<std::string>() + "/file");
+  const auto errors = test::dciodvfyErrors(dir / "seg.dcm", test::kDaikonUidRootError);
+  EXPECT_TRUE(errors.empty()) << errors.front();
   const io::DicomScan scan = io::scanDicom(realSeries());
   const io::DicomSegRead back = io::readDicomSeg(dir / "seg.dcm", io::selectSeries(scan, "", realSeries()));
   const Volume labels = io::readVolume(mask);
