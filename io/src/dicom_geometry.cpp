@@ -28,15 +28,6 @@ std::string mm(double v) {
   return buf;
 }
 
-template <std::size_t N> std::optional<std::array<double, N>> fixed(DcmItem* item, const DcmTagKey& tag) {
-  if (!item) return std::nullopt;
-  const std::vector<double> v = getNumbers(*item, tag);
-  if (v.size() != N) return std::nullopt;
-  std::array<double, N> a{};
-  std::copy(v.begin(), v.end(), a.begin());
-  return a;
-}
-
 std::optional<double> positive(DcmItem* item, const DcmTagKey& tag) {
   if (!item) return std::nullopt;
   const auto v = getNumber(*item, tag);

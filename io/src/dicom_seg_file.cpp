@@ -15,15 +15,6 @@ namespace krait::io::dicom {
 
 namespace {
 
-template <std::size_t N> std::optional<std::array<double, N>> fixed(DcmItem* item, const DcmTagKey& tag) {
-  if (!item) return std::nullopt;
-  const std::vector<double> v = getNumbers(*item, tag);
-  if (v.size() != N) return std::nullopt;
-  std::array<double, N> a{};
-  std::copy(v.begin(), v.end(), a.begin());
-  return a;
-}
-
 std::optional<CodedConcept> coded(CodeSequenceMacro& code) {
   OFString value, scheme, meaning;
   code.getCodeValue(value);  // or the Long or URN Code Value, whichever the file uses
