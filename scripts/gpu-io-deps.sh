@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# ITK, DCMTK and OpenJPEG for the krait CLI on a GPU machine that reaches no package registry (docs/gpu.md):
+# ITK, DCMTK and OpenJPEG for the krait CLI on a GPU machine that reaches no package registry (docs/gpu.md).
+# DCMTK's dcmnet (the PACS client) needs libwrap, which needs libnsl and through it libtirpc and Kerberos' GSSAPI:
+# a machine without them gets Debian's.
 #   here (Debian 12):  scripts/gpu-io-deps.sh download   # the .deb files into .deps/iodebs; carry .deps
 #   there:             scripts/gpu-io-deps.sh unpack     # into .deps/io/usr, which scripts/gpu-build.sh uses
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages="libinsighttoolkit5-dev libinsighttoolkit5.2 libdcmtk-dev libdcmtk17 libopenjp2-7-dev libopenjp2-7
-  libwrap0 libdouble-conversion3 libjpeg62-turbo zlib1g-dev pkgconf pkgconf-bin libpkgconf3
+  libwrap0 libnsl2 libtirpc3 libtirpc-common libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libkeyutils1
+  libcom-err2 libdouble-conversion3 libjpeg62-turbo zlib1g-dev pkgconf pkgconf-bin libpkgconf3
   libtiff6 libjbig0 libdeflate0 libdeflate-dev liblerc4 libwebp7"
 case "${1:-}" in
   download)
@@ -14,6 +17,8 @@ case "${1:-}" in
     rm -rf .deps/io && for f in .deps/iodebs/*.deb; do dpkg -x "$f" .deps/io; done
     root=$PWD/.deps/io
     lib=$root/usr/lib/x86_64-linux-gnu
+    # Some of Debian 12's packages still put their libraries in /lib (a merged /usr makes it one folder there).
+    if [ -d "$root/lib/x86_64-linux-gnu" ]; then cp -a "$root/lib/x86_64-linux-gnu/." "$lib/"; fi
     # Debian's pkg-config and CMake files name /usr: point them at the unpacked copy.
     sed -i "s|^prefix=/usr\$|prefix=$root/usr|" "$lib"/pkgconfig/*.pc
     sed -i "s|/usr/lib/x86_64-linux-gnu/cmake/dcmtk|$lib/cmake/dcmtk|" "$root"/usr/lib/cmake/ITK-5.2/Modules/ITKDCMTK.cmake
