@@ -24,6 +24,7 @@ def main():
     parser.add_argument("--batch", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--save", help="folder for the weights and a checked input/output pair")
+    parser.add_argument("--eager-only", action="store_true", help="leave out torch.compile (its compile takes ~30 s)")
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.backends.cudnn.benchmark = True
@@ -46,10 +47,10 @@ def main():
         if args.save:
             x = torch.rand(8, 3, 224, 224, device="cuda")
             torch.save({"input": x.cpu(), "output": encode(net, x).cpu()}, os.path.join(args.save, "resnet50_trunc_io.pt"))
-        compiled = torch.compile(net)
+        modes = [("eager", net)] + ([] if args.eager_only else [("torch.compile", torch.compile(net))])
         for batch in args.batch:
             x = torch.rand(batch, 3, 224, 224, device="cuda")
-            for name, model in (("eager", net), ("torch.compile", compiled)):
+            for name, model in modes:
                 ms = median_ms(lambda: encode(model, x), repeats=args.repeats, warmups=3)
                 print(f"official resnet50_trunc {name}, batch {batch}: {ms:.2f} ms per batch, {batch / ms * 1000:.0f} tiles/s")
 

@@ -59,7 +59,9 @@ void Encoder::to(torch::Device device) {
   moveNetwork(device);
   meanTensor_ = meanTensor_.to(device);
   stdTensor_ = stdTensor_.to(device);
-  device_ = device;
+  // "cuda" names the current GPU, while tensors report theirs with its index (cuda:0): keep what the tensors
+  // say, or embed() would refuse every batch moved to "cuda" (as it did on the first GPU run).
+  device_ = meanTensor_.device();
 }
 
 std::unique_ptr<Encoder> loadEncoder(const EncoderSpec& spec, const StateDictReader& readStateDict) {
