@@ -67,7 +67,7 @@ SegTarget segTarget(const fs::path& file, const io::DicomSeries& series, std::ve
   // tell what drew the labels: the segments claim no algorithm (MANUAL) rather than one that did not run.
   if (model) {
     t.options.algorithmName = model->name;
-    t.options.algorithmVersion = model->checksum.substr(0, 16);
+    t.options.algorithmVersion = models::modelVersion(*model);
   } else {
     t.options.algorithmType = io::SegAlgorithmType::Manual;
     t.options.algorithmName.clear();

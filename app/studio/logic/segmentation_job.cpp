@@ -45,7 +45,7 @@ SegmentationOutcome SegmentationJob::run(const SegmentationRequest& request) {
   outcome.labels = segmenter_->segment({request.image}, options).labels;
   outcome.entries = segmenter_->model().labels;
   outcome.modelName = segmenter_->model().name;
-  outcome.modelVersion = segmenter_->model().checksum.substr(0, 16);
+  outcome.modelVersion = models::modelVersion(segmenter_->model());
   outcome.seconds = secondsSince(start);
   return outcome;
 }

@@ -34,6 +34,10 @@ struct ModelManifest {
   bool bundled = false;                      // installed with Krait, not imported (not stored either)
 };
 
+// How a model names itself as an algorithm version (a DICOM SEG's Algorithm Version, at most 64 characters):
+// the first 16 hex digits of its checksum, enough to tell models apart and to find the full one.
+inline std::string modelVersion(const ModelManifest& model) { return model.checksum.substr(0, 16); }
+
 // --models-dir, else $KRAIT_MODELS, else $XDG_DATA_HOME/krait/models, else ~/.local/share/krait/models.
 std::filesystem::path modelStoreDir(const std::string& override = "");
 
