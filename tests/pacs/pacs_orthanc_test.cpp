@@ -5,10 +5,6 @@
 // series, segments it and sends its SEG back. Nothing partial is ever left behind.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -19,6 +15,7 @@
 #include "krait/io/volume_io.h"
 #include "orthanc_server.h"
 #include "run_cli.h"
+#include "silent_node.h"
 #include "segment_support.h"
 #include "testdata.h"
 
@@ -215,15 +212,8 @@ TEST(PacsOrthanc, NetworkFailuresSayWhatAndExitSix) {
     std::string expected;
   };
   const int closed = test::freePort();
-  // A listener that accepts connections and never answers: the timeout.
-  const int silent = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
-  listen(silent, 4);
+  const SilentNode silent;  // accepts connections and never answers: the timeout
+  ASSERT_NE(silent.port(), 0);
   TempDir d1, d2, d3, d4, d5, d6;
   const std::vector<Case> cases{
       {"refused connection", writeSettings(d1, {closed}), "no connection to 127.0.0.1:" + std::to_string(closed)},
@@ -232,7 +222,7 @@ TEST(PacsOrthanc, NetworkFailuresSayWhatAndExitSix) {
       {"unreachable host", writeSettings(d6, {.port = 104, .host = "192.0.2.1", .timeout = 2}), "no connection to 192.0.2.1:104"},
       {"wrong called AE title", writeSettings(d3, {.port = orthanc.dicomPort(), .aeTitle = "NOTORTHANC"}), "rejected the association"},
       {"unknown calling AE title", writeSettings(d4, {orthanc.dicomPort()}, "STRANGER"), "calling AE title \"STRANGER\""},
-      {"no answer", writeSettings(d5, {.port = ntohs(a.sin_port), .timeout = 2}), "no answer within 2 s"},
+      {"no answer", writeSettings(d5, {.port = silent.port(), .timeout = 2}), "no answer within 2 s"},
   };
   for (const Case& c : cases) {
     const CliResult r = runKrait(pacs(c.settings, {"echo"}));
@@ -240,7 +230,6 @@ TEST(PacsOrthanc, NetworkFailuresSayWhatAndExitSix) {
     EXPECT_NE(r.err.find("PACS node pacs ("), std::string::npos) << c.name << ": " << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.name << ": " << r.err;
   }
-  close(silent);
 }
 
 TEST(PacsOrthanc, NothingPartialIsKeptOrSent) {

@@ -1,7 +1,7 @@
 #pragma once
 // A TCP listener on loopback that never answers: connections complete (the kernel's backlog) but no DICOM
-// association ever does, so a request to it lasts exactly the node's timeout. For checking that the studio
-// stays responsive while a PACS request is under way.
+// association ever does, so a request to it lasts exactly the node's timeout: the PACS tests' "no answer", and
+// the studio staying responsive while a PACS request is under way.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
