@@ -6,6 +6,7 @@
 #include "json_numbers.h"
 #include "krait/base/process_memory.h"
 #include "krait/base/stopwatch.h"
+#include "krait/engine/build_info.h"
 #include "segmentation_options.h"
 
 namespace krait::cli {
@@ -23,9 +24,10 @@ nlohmann::json runCase(Segmenter& segmenter, const CaseRun& run, const ProgressC
   const Segmentation result = segmenter.segment(input.volumes, options);
 
   start = std::chrono::steady_clock::now();
-  if (options.probabilities) io::writeVolume(result.probabilities, run.probabilities);
+  const io::WriteOptions written{fileNote(segmenter.model().name)};  // "krait 0.1.0+bc7d9b5 demo-t1-brain"
+  if (options.probabilities) io::writeVolume(result.probabilities, run.probabilities, written);
   if (run.seg) writeSeg(result.labels, *run.seg);
-  if (!run.output.empty()) io::writeVolume(result.labels, run.output);
+  if (!run.output.empty()) io::writeVolume(result.labels, run.output, written);
   const double writeSeconds = secondsSince(start);
 
   nlohmann::json report = segmentationReport(segmenter, result.report, options.sources);

@@ -7,6 +7,7 @@
 #include "arg_parser.h"
 #include "commands.h"
 #include "krait/base/error.h"
+#include "krait/engine/build_info.h"
 #include "krait/engine/segmenter.h"
 #include "krait/io/dicom_seg.h"
 #include "krait/io/volume_io.h"
@@ -42,7 +43,7 @@ int segToLabels(const ArgParser& args, const fs::path& seg, const fs::path& outp
   io::checkOutputFile(output);
   const fs::path reference = args.value("--reference");
   const io::DicomSegRead read = io::readDicomSeg(seg, dicomSeriesIn(reference, args.value("--series")));
-  io::writeVolume(read.labels, output);
+  io::writeVolume(read.labels, output, {fileNote("from DICOM SEG")});
   std::cout << "wrote " << output.string() << ": " << read.segments.size() << " segment(s) of " << seg.string()
             << " on the grid of " << reference.string() << "\n"
             << segmentLines(read.segments);

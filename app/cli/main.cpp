@@ -7,8 +7,9 @@
 #include "commands.h"
 #include "front_end.h"
 #include "krait/base/error.h"
+#include "krait/engine/build_info.h"
 #include "krait/engine/plugins.h"
-#include "krait/engine/version.h"
+#include "segmentation_options.h"
 
 namespace {
 
@@ -54,14 +55,25 @@ int run(const std::string& name, const std::vector<std::string>& args, int (*com
   }
 }
 
+// Before the engine starts: what a bug report needs must print even where plugins would fail to load.
+int printVersion(const std::vector<std::string>& args) {
+  const bool asJson = args == std::vector<std::string>{"--json"};
+  if (!args.empty() && !asJson) {
+    std::cerr << "krait: --version takes only --json\n";
+    return 2;
+  }
+  if (asJson)
+    std::cout << krait::cli::versionsReport().dump() << "\n";
+  else
+    std::cout << "krait " << krait::buildInfo().fullVersion() << "\n" << krait::buildInfoText(krait::buildInfo());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> all(argv + 1, argv + argc);
-  if (!all.empty() && all[0] == "--version") {
-    std::cout << "krait " << KRAIT_VERSION << "\n";
-    return 0;
-  }
+  if (!all.empty() && all[0] == "--version") return printVersion({all.begin() + 1, all.end()});
   // The engine's set-up (memory cache, plugins) before any command: plugins may add commands and readers.
   try {
     krait::app::startEngine();

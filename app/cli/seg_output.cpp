@@ -6,7 +6,7 @@
 #include <type_traits>
 
 #include "krait/base/label_palette.h"
-#include "krait/engine/version.h"
+#include "krait/engine/build_info.h"
 
 namespace fs = std::filesystem;
 
@@ -72,7 +72,7 @@ SegTarget segTarget(const fs::path& file, const io::DicomSeries& series, std::ve
     t.options.algorithmType = io::SegAlgorithmType::Manual;
     t.options.algorithmName.clear();
   }
-  t.options.softwareVersion = KRAIT_VERSION;
+  t.options.softwareVersion = buildInfo().fullVersion();  // with the commit: "0.1.0+bc7d9b5"
   t.options.uidRoot = uidRoot;
   t.options.terminology = io::SegmentTerminology::load(io::defaultTerminologyFile());
   t.grid = io::checkDicomSegOutput(t.series, t.segments, t.options, t.file);

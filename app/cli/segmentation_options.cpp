@@ -4,6 +4,7 @@
 
 #include "json_numbers.h"
 #include "krait/base/error.h"
+#include "krait/engine/build_info.h"
 #include "krait/engine/engine.h"
 #include "krait/io/dicom.h"
 
@@ -78,9 +79,18 @@ SegmenterOptions segmenterOptions(const ArgParser& args, const std::string& devi
   return o;
 }
 
+json versionsReport() {
+  const BuildInfo& b = buildInfo();
+  const auto orNull = [](const std::string& s) { return s.empty() ? json() : json(s); };
+  return {{"krait", b.version},          {"git", b.git},
+          {"build_type", b.buildType},   {"libtorch", b.libtorch},
+          {"cuda", orNull(b.cuda)},      {"cudnn", orNull(b.cudnn)},
+          {"krait_cuda_kernels", b.kraitCudaKernels}, {"cuda_devices", b.cudaDevices},
+          {"cpu_capability", b.cpuCapability}, {"selective_scan", b.selectiveScan}};
+}
+
 json segmentationReport(const Segmenter& segmenter, const SegmentationReport& r, const std::vector<std::string>& inputs) {
   const models::ModelManifest& m = segmenter.model();
-  const EngineInfo engine = engineInfo();
   json labels = json::array();
   for (const LabelVolume& l : r.labels)
     labels.push_back({{"label", l.value}, {"name", l.name}, {"voxels", l.voxels}, {"ml", decimals(l.ml, 3)}});
@@ -89,7 +99,7 @@ json segmentationReport(const Segmenter& segmenter, const SegmentationReport& r,
       {"model", {{"name", m.name}, {"folder", m.source}, {"network", m.network}, {"trainer", m.trainer},
                  {"configuration", m.configuration}, {"folds", r.folds}, {"checkpoint", m.checkpointName},
                  {"checksum", m.checksum}}},
-      {"versions", {{"krait", engine.version}, {"libtorch", engine.libtorch}}},
+      {"versions", versionsReport()},
       {"device", r.device},
       {"precision", r.precision},
       {"threads", r.threads},

@@ -23,6 +23,10 @@ int initEngineFromArgs(const ArgParser& args);
 // The engine's options from the command line; `device` is one of --device's entries.
 SegmenterOptions segmenterOptions(const ArgParser& args, const std::string& device);
 
+// The build (krait/engine/build_info.h) as the `versions` of every case report and `krait --version --json`:
+// krait, git, build_type, libtorch, cuda and cudnn (null when none), krait_cuda_kernels, cuda_devices,
+// cpu_capability, selective_scan.
+nlohmann::json versionsReport();
 // inputs, model, versions, the engine's report (device, grids, seconds, peak memory, label volumes).
 nlohmann::json segmentationReport(const Segmenter& segmenter, const SegmentationReport& report,
                                   const std::vector<std::string>& inputs);

@@ -14,7 +14,7 @@
 
 #include "front_end.h"
 #include "krait/base/error.h"
-#include "krait/engine/version.h"
+#include "krait/engine/build_info.h"
 #include "main_window.h"
 #include "vtk/vtk_widget.h"
 
@@ -42,7 +42,7 @@ int parse(int argc, char** argv, Arguments& out) {
       return 0;
     }
     if (a == "--version") {
-      std::cout << "krait-studio " << KRAIT_VERSION << "\n";
+      std::cout << "krait-studio " << krait::buildInfo().fullVersion() << "\n" << krait::buildInfoText(krait::buildInfo());
       return 0;
     }
     std::string* target = a == "--open" ? &out.open : a == "--series" ? &out.series : a == "--labels" ? &out.labels
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName("Krait");
   QApplication::setApplicationName("Krait Studio");
-  QApplication::setApplicationVersion(KRAIT_VERSION);
+  QApplication::setApplicationVersion(QString::fromStdString(krait::buildInfo().fullVersion()));
   // Every core, the CPU memory cache and the plugins: the engine set-up the CLI does too.
   krait::app::startEngine();
   for (const std::string& line : krait::app::skippedPlugins()) std::cerr << "krait-studio: plugin skipped: " << line << "\n";

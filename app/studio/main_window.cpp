@@ -25,8 +25,10 @@
 
 #include <filesystem>
 
+#include "dicom_seg_labels.h"
 #include "krait/base/atomic_output.h"
 #include "krait/base/error.h"
+#include "krait/engine/build_info.h"
 #include "krait/io/dicom.h"
 #include "krait/io/volume_io.h"
 #include "label_grid.h"
@@ -227,8 +229,9 @@ void MainWindow::buildMenus() {
   auto* help = menuBar()->addMenu("&Help");
   help->addAction("&Keyboard and mouse…", QKeySequence::HelpContents, this, &MainWindow::showShortcuts)->setObjectName("shortcuts");
   help->addAction("&About Krait Studio", this, [this] {
-    QMessageBox::about(this, "About Krait Studio",
-                       QString("Krait Studio %1\nNative Mamba segmentation for CT and MR.").arg(QApplication::applicationVersion()));
+    QMessageBox::about(this, "About Krait Studio", QString("Krait Studio %1\nNative Mamba segmentation for CT and MR.\n\n%2")
+                                                       .arg(QApplication::applicationVersion(),
+                                                            QString::fromStdString(buildInfoText(buildInfo()))));
   });
 }
 
@@ -389,7 +392,7 @@ QString MainWindow::openLabelNames(const QString& path, bool quiet) {
 QString MainWindow::saveLabels(const QString& path, bool quiet) {
   if (!state_.hasImage()) return fail("Save label map", "There is no label map to save.", quiet);
   try {
-    io::writeVolume(compactLabels(state_.labels().labels()), path.toStdString());
+    io::writeVolume(compactLabels(state_.labels().labels()), path.toStdString(), {labelMapNote(state_.labelAuthor())});
   } catch (const std::exception& e) {
     return fail("Save label map", QString("Cannot save %1:\n%2").arg(path, e.what()), quiet);
   }

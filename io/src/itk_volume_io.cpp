@@ -1,12 +1,15 @@
 #include "itk_volume_io.h"
 
+#include <itkMetaDataObject.h>
 #include <itkMetaImageIO.h>
 #include <itkNiftiImageIO.h>
 #include <itkNrrdImageIO.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "krait/base/error.h"
+#include "nifti_description.h"
 
 namespace fs = std::filesystem;
 using IOComponent = itk::IOComponentEnum;
@@ -127,9 +130,18 @@ Volume readItkVolume(const fs::path& path, FileFormat format, std::vector<std::s
   }
 }
 
-void writeItkVolume(const Volume& volume, const fs::path& file, FileFormat format, const std::string& shownName) {
+void writeItkVolume(const Volume& volume, const fs::path& file, FileFormat format, const std::string& shownName,
+                    const std::string& description) {
   const Geometry& g = volume.geometry();
   const unsigned dims = volume.components() > 1 ? 4u : 3u;
+  // ITK writes no NIfTI descrip: with one, ITK writes the file uncompressed ("m.nii.gz" staged as "m.nii") and
+  // Krait sets it and compresses (nifti_description.h).
+  const bool niftiNote = format == FileFormat::Nifti && !description.empty();
+  const bool gzipped = file.extension() == ".gz";
+  const fs::path written = niftiNote && gzipped ? fs::path(file).replace_extension() : file;
+  // A file of the target's name is there from the start: it is what marks a killed writer's staging folder
+  // (atomic_output.h).
+  if (written != file && !std::ofstream(file)) throw outputError(shownName, "cannot write in its staging folder");
   try {
     auto io = makeImageIO(format);
     io->SetNumberOfDimensions(dims);
@@ -152,12 +164,21 @@ void writeItkVolume(const Volume& volume, const fs::path& file, FileFormat forma
     io->SetNumberOfComponents(1);
     io->SetComponentType(componentFor(volume.pixelType()));
     io->SetUseCompression(true);  // NIfTI compresses by extension (.nii.gz) whatever this says
-    io->SetFileName(file.string());
+    // NrrdImageIO and MetaImageIO write this key as a header field of that name.
+    if (!description.empty() && format != FileFormat::Nifti)
+      itk::EncapsulateMetaData<std::string>(io->GetMetaDataDictionary(), "ITK_FileNotes", description);
+    io->SetFileName(written.string());
     io->SetIORegion(wholeRegion(*io));
     io->WriteImageInformation();
     io->Write(volume.data());
   } catch (const itk::ExceptionObject& e) {
     throw outputError(shownName, std::string("cannot write: ") + e.GetDescription());
+  }
+  if (!niftiNote) return;
+  setNiftiDescription(written, description, shownName);
+  if (gzipped) {
+    gzipFile(written, file, shownName);
+    fs::remove(written);  // the staging folder's every file is committed
   }
 }
 

@@ -31,11 +31,11 @@ Volume readVolume(const fs::path& path, const ReadOptions& options, std::vector<
   return loadDicomSeries(selectSeries(scan, options.seriesUid, path), options.dicom, notes);
 }
 
-void writeVolume(const Volume& volume, const fs::path& path) {
+void writeVolume(const Volume& volume, const fs::path& path, const WriteOptions& options) {
   const FileFormat format = outputFormat(path);
   if (volume.empty()) throw outputError(path.string(), "nothing to write: the volume is empty");
   AtomicOutput out(path);
-  writeItkVolume(volume, out.stagingPath(), format, path.string());
+  writeItkVolume(volume, out.stagingPath(), format, path.string(), options.description);
   out.commit();
 }
 

@@ -1,8 +1,13 @@
 // Documented exit codes (docs/cli.md) and messages that name the file, for the cases a user meets.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
 #include <fstream>
 
+#include "krait/engine/build_info.h"
+#include "krait/engine/version.h"
 #include "run_cli.h"
 #include "testdata.h"
 
@@ -28,6 +33,43 @@ TEST(CliExitCodes, HelpAndVersionSucceed) {
   EXPECT_EQ(info.exitCode, 0);
   EXPECT_NE(info.out.find("--json"), std::string::npos);
   EXPECT_EQ(runKrait({"--version"}).exitCode, 0);
+}
+
+// What a bug report needs: the commit, the build type, LibTorch, CUDA and cuDNN (or that there is none), and the
+// instruction sets in use; as text and as JSON.
+TEST(CliVersion, SaysTheCommitBuildLibTorchCudaAndCpu) {
+  const krait::BuildInfo& b = krait::buildInfo();
+  const auto r = runKrait({"--version"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "krait " + b.fullVersion());
+  EXPECT_EQ(r.out.rfind("krait " KRAIT_VERSION, 0), 0u) << r.out;
+  const std::string cuda = b.cuda.empty() ? "CUDA: none (this LibTorch is CPU-only)\ncuDNN: none\n" : "CUDA: " + b.cuda + " (LibTorch's)";
+  for (const std::string& line : {"\ngit: " + b.git + "\n", "\nbuild type: " + b.buildType + "\n",
+                                  "\nLibTorch: " + b.libtorch + "\n", "\n" + cuda,
+                                  "\nCPU: " + b.cpuCapability + " (LibTorch's kernels), " + b.selectiveScan})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " not in:\n" << r.out;
+
+  const auto j = runKrait({"--version", "--json"});
+  ASSERT_EQ(j.exitCode, 0) << j.err;
+  const nlohmann::json v = nlohmann::json::parse(j.out);
+  EXPECT_EQ(v.at("krait"), KRAIT_VERSION);
+  EXPECT_EQ(v.at("git"), b.git);
+  EXPECT_EQ(v.at("build_type"), b.buildType);
+  EXPECT_EQ(v.at("libtorch"), b.libtorch);
+  EXPECT_EQ(v.at("cuda").is_null(), b.cuda.empty());
+  EXPECT_EQ(v.at("cudnn").is_null(), b.cudnn.empty());
+  EXPECT_EQ(v.at("cpu_capability"), b.cpuCapability);
+  EXPECT_EQ(v.at("selective_scan"), b.selectiveScan);
+  EXPECT_EQ(runKrait({"--version", "--verbose"}).exitCode, 2);
+}
+
+// The CPU line is what LibTorch dispatches to, which ATEN_CPU_CAPABILITY may lower: not merely what the CPU has.
+TEST(CliVersion, TheCpuLineIsLibTorchsChoice) {
+  setenv("ATEN_CPU_CAPABILITY", "default", 1);
+  const auto r = runKrait({"--version"});
+  unsetenv("ATEN_CPU_CAPABILITY");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("\nCPU: NO AVX (LibTorch's kernels)"), std::string::npos) << r.out;
 }
 
 TEST(CliExitCodes, UsageErrorsExitTwo) {

@@ -7,8 +7,10 @@
 
 #include <fstream>
 
+#include "krait/engine/build_info.h"
 #include "krait/pipeline/volume_tensor.h"
 #include "krait/io/volume_io.h"
+#include "nifti_reference.h"
 #include "segment_support.h"
 
 namespace fs = std::filesystem;
@@ -51,6 +53,17 @@ TEST(CliSegment, WritesTheMaskOnTheInputGridAndReportsLabelVolumes) {
   EXPECT_EQ(report.at("model").at("trainer"), "nnUNetTrainerUMambaBot");
   for (const char* stage : {"read", "preprocess", "network", "export", "write"})
     EXPECT_TRUE(report.at("seconds").contains(stage)) << stage;
+  // Provenance: the build in the report, Krait's version with the commit and the model in the mask's header.
+  const krait::BuildInfo& b = krait::buildInfo();
+  const json& versions = report.at("versions");
+  EXPECT_EQ(versions.at("krait"), b.version);
+  EXPECT_EQ(versions.at("git"), b.git);
+  EXPECT_EQ(versions.at("build_type"), b.buildType);
+  EXPECT_EQ(versions.at("libtorch"), b.libtorch);
+  EXPECT_EQ(versions.at("cuda").is_null(), b.cuda.empty());
+  EXPECT_EQ(versions.at("cpu_capability"), b.cpuCapability);
+  EXPECT_EQ(krait::test::readNiftiReference(d / "mask.nii.gz").description,
+            "krait " + b.fullVersion() + " " + report.at("model").at("name").get<std::string>());
 }
 
 TEST(CliSegment, SegmentsADicomSeriesOnItsOwnGrid) {
@@ -79,6 +92,7 @@ TEST(CliSegment, ProbabilitiesAreWrittenAndSumToOne) {
   // The mask is the argmax of the probabilities.
   const torch::Tensor mask = krait::toTensor(krait::io::readVolume(d / "mask.nii.gz")).to(torch::kLong)[0];
   EXPECT_GT((probs.argmax(0) == mask).to(torch::kDouble).mean().item<double>(), 0.9999);
+  EXPECT_EQ(krait::test::readNiftiReference(d / "p.nii.gz").description.rfind("krait " + krait::buildInfo().fullVersion() + " ", 0), 0u);
 }
 
 TEST(CliSegment, BadChannelCountsAreRefusedBeforeAnythingIsWritten) {
@@ -234,11 +248,14 @@ TEST(CliBatch, GoesOnAfterABadCaseAndSkipsFinishedCasesOnTheNextRun) {
   const json c = json::parse(failedReport);
   EXPECT_EQ(c.at("status"), "failed");
   EXPECT_EQ(c.at("model").at("checksum").get<std::string>().size(), 64u);
+  EXPECT_EQ(c.at("versions").at("git"), krait::buildInfo().git);  // which build failed
   std::ifstream okReport(d / "out" / "a.json");
   const json a = json::parse(okReport);
   EXPECT_EQ(a.at("status"), "ok");
   EXPECT_TRUE(a.contains("peak_rss_gib"));
-  EXPECT_TRUE(a.at("versions").contains("libtorch"));
+  EXPECT_EQ(a.at("versions").at("git"), krait::buildInfo().git);
+  EXPECT_EQ(a.at("versions").at("libtorch"), krait::buildInfo().libtorch);
+  EXPECT_EQ(krait::test::readNiftiReference(d / "out" / "a.nii.gz").description.rfind("krait " + krait::buildInfo().fullVersion(), 0), 0u);
 
   r = runKrait(args);
   EXPECT_EQ(r.exitCode, 3);

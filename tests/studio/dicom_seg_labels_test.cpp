@@ -7,7 +7,7 @@
 #include "dicom_seg_labels.h"
 #include "error_of.h"
 #include "krait/base/error.h"
-#include "krait/engine/version.h"
+#include "krait/engine/build_info.h"
 #include "testdata.h"
 
 using namespace krait;
@@ -65,7 +65,8 @@ TEST(DicomSegLabels, AModelsLabelsGoAsSegmentsAndComeBackIdentical) {
   EXPECT_EQ(document.options.algorithmName, "demo-model");
   EXPECT_EQ(document.options.algorithmVersion, "0123456789abcdef");
   EXPECT_EQ(document.options.algorithmType, io::SegAlgorithmType::Automatic);
-  EXPECT_EQ(document.options.softwareVersion, KRAIT_VERSION);
+  EXPECT_EQ(document.options.softwareVersion, buildInfo().fullVersion());  // with the commit
+  EXPECT_EQ(labelMapNote(state.labelAuthor()), fileNote("studio, demo-model"));
   EXPECT_EQ(document.options.terminology.lookup("CSF").type.meaning, "Cerebrospinal Fluid");
 
   const test::TempDir dir;
@@ -100,6 +101,7 @@ TEST(DicomSegLabels, AModelsLabelsPaintedOnAreSemiAutomatic) {
   const SegDocument document = segDocument(state, series);
   EXPECT_EQ(document.options.algorithmType, io::SegAlgorithmType::SemiAutomatic);
   EXPECT_EQ(document.options.algorithmName, "demo-model");
+  EXPECT_EQ(labelMapNote(state.labelAuthor()), fileNote("studio, demo-model, edited"));
 }
 
 TEST(DicomSegLabels, HandDrawnLabelsClaimNoAlgorithm) {
@@ -116,6 +118,7 @@ TEST(DicomSegLabels, HandDrawnLabelsClaimNoAlgorithm) {
   EXPECT_EQ(document.segments[0].name, "Label 7");
   EXPECT_EQ(document.options.algorithmType, io::SegAlgorithmType::Manual);
   EXPECT_EQ(document.options.algorithmName, "");
+  EXPECT_EQ(labelMapNote(state.labelAuthor()), fileNote("studio"));
 
   // Erased again: nothing to write.
   state.tool().tool = Tool::Eraser;

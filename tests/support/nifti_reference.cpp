@@ -98,6 +98,7 @@ NiftiReference readNiftiReference(const std::filesystem::path& path) {
     voxOffset = static_cast<int64_t>(r.at<float>(108));
     ref.sclSlope = r.at<float>(112);
     ref.sclInter = r.at<float>(116);
+    ref.description = std::string(bytes.data() + 148, 80).c_str();
     ref.qformCode = r.at<int16_t>(252);
     ref.sformCode = r.at<int16_t>(254);
     for (int i = 0; i < 3; ++i) quat[i] = r.at<float>(256 + 4 * i);
@@ -112,6 +113,7 @@ NiftiReference readNiftiReference(const std::filesystem::path& path) {
     voxOffset = r.at<int64_t>(168);
     ref.sclSlope = r.at<double>(176);
     ref.sclInter = r.at<double>(184);
+    ref.description = std::string(bytes.data() + 240, 80).c_str();
     ref.qformCode = r.at<int32_t>(344);
     ref.sformCode = r.at<int32_t>(348);
     for (int i = 0; i < 3; ++i) quat[i] = r.at<double>(352 + 8 * i);

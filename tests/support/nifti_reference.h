@@ -3,6 +3,7 @@
 // which Krait's ITK-based reader is checked. Geometry follows ITK's choice: the sform when it is set and
 // orthogonal, else the qform; converted from NIfTI's RAS to LPS.
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "krait/base/geometry.h"
@@ -18,6 +19,7 @@ struct NiftiReference {
   int sformCode = 0;
   double sclSlope = 0;
   double sclInter = 0;
+  std::string description;     // descrip, up to its first NUL
   Geometry geometry;           // LPS, derived from the header
   std::vector<double> values;  // every voxel in file order, scaled when scl_slope is set
 };

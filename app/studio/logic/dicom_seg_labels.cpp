@@ -1,7 +1,7 @@
 #include "dicom_seg_labels.h"
 
 #include "krait/base/error.h"
-#include "krait/engine/version.h"
+#include "krait/engine/build_info.h"
 #include "label_statistics.h"
 
 namespace krait::studio {
@@ -23,13 +23,18 @@ SegDocument segDocument(const ViewerState& state, const io::DicomSeries& series)
                                                : io::SegAlgorithmType::Automatic;
   options.algorithmName = author.model;
   options.algorithmVersion = author.version;
-  options.softwareVersion = KRAIT_VERSION;
+  options.softwareVersion = buildInfo().fullVersion();
   options.terminology = io::SegmentTerminology::load(io::defaultTerminologyFile());
   return document;
 }
 
 void writeSeg(const SegDocument& document, const std::filesystem::path& file) {
   io::writeDicomSeg(document.labels, document.series, document.segments, document.options, file);
+}
+
+std::string labelMapNote(const LabelAuthor& author) {
+  if (author.model.empty()) return fileNote("studio");
+  return fileNote("studio, " + author.model + (author.edited ? ", edited" : ""));
 }
 
 SegLabels readSegLabels(const std::filesystem::path& file, const io::DicomSeries& series) {

@@ -28,6 +28,10 @@ SegDocument segDocument(const ViewerState& state, const io::DicomSeries& series)
 // The file appears whole or not at all; throws as io::writeDicomSeg.
 void writeSeg(const SegDocument& document, const std::filesystem::path& file);
 
+// The note a saved label map carries in its header (io::WriteOptions::description): Krait's version, the studio,
+// and the model whose segmentation was accepted, if any, and whether it was painted on since.
+std::string labelMapNote(const LabelAuthor& author);
+
 struct SegLabels {
   Volume labels;                           // on the series' grid; voxel = segment number
   std::vector<LabelDescription> segments;  // each segment's name and colour

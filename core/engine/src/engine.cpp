@@ -2,13 +2,11 @@
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
-#include <torch/version.h>
 
 #include <atomic>
 #include <mutex>
 
 #include "krait/engine/plugins.h"
-#include "krait/engine/version.h"
 #include "krait/pipeline/memory.h"
 #include "krait/pipeline/threads.h"
 
@@ -32,6 +30,6 @@ EngineInfo initEngine(const EngineOptions& options) {
 
 bool engineInitialised() { return initialised; }
 
-EngineInfo engineInfo() { return {KRAIT_VERSION, TORCH_VERSION, at::get_num_threads(), torch::cuda::is_available()}; }
+EngineInfo engineInfo() { return {at::get_num_threads(), torch::cuda::is_available()}; }
 
 }  // namespace krait

@@ -50,8 +50,14 @@ struct ReadOptions {
 Volume readVolume(const std::filesystem::path& path, const ReadOptions& options = {},
                   std::vector<std::string>* notes = nullptr);
 
+struct WriteOptions {
+  // A note on what made the file (krait/engine/build_info.h's fileNote), kept in its header: NIfTI's descrip
+  // (79 characters at most), the ITK_FileNotes field of NRRD and MetaImage. Empty: none.
+  std::string description;
+};
+
 // Writes NIfTI / NRRD / MetaImage by extension. Multi-channel volumes become 4D images. The files appear
 // only when complete (written under a temporary folder beside the target, then renamed).
-void writeVolume(const Volume& volume, const std::filesystem::path& path);
+void writeVolume(const Volume& volume, const std::filesystem::path& path, const WriteOptions& options = {});
 
 }  // namespace krait::io

@@ -12,18 +12,17 @@ struct EngineOptions {
   bool loadPlugins = true;      // load the plugins of pluginFolders() (krait/engine/plugins.h)
 };
 
+// Versions and what the build supports: krait/engine/build_info.h.
 struct EngineInfo {
-  std::string version;   // Krait's, "0.1.0"
-  std::string libtorch;  // the LibTorch it runs on
-  int threads = 1;       // CPU threads in effect
-  bool cuda = false;     // whether this build and machine run CUDA
+  int threads = 1;    // CPU threads in effect
+  bool cuda = false;  // whether this build and machine run CUDA
 };
 
 // The memory cache and the plugins are set up by the first call (later calls leave them as they are); the
 // thread count is applied on every call. Segmenter calls it with the defaults when nobody has.
 EngineInfo initEngine(const EngineOptions& options = {});
 bool engineInitialised();
-// Versions, threads and CUDA as they are now.
+// Threads and CUDA as they are now.
 EngineInfo engineInfo();
 
 // What a Segmenter may run on: "cpu", then "cuda:0", "cuda:1", ... for each CUDA device LibTorch sees.
