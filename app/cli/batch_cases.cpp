@@ -159,7 +159,12 @@ Shard parseShard(const std::string& text, int shards) {
   } else if (std::getenv("JOB_COMPLETION_INDEX")) {
     if (shards <= 0) throw Error(ErrorKind::Usage, "JOB_COMPLETION_INDEX is set: give the number of shards with --shards N");
     s = {envInt("JOB_COMPLETION_INDEX", 0), shards};
+    shards = 0;  // used
   }
+  // Outside an Indexed Job, --shards would be ignored and every pod of the Job would do every case.
+  if (shards > 0)
+    throw Error(ErrorKind::Usage, "--shards is only for a Kubernetes Indexed Job (JOB_COMPLETION_INDEX is not set" +
+                                      std::string(text.empty() ? "" : ", and --shard gives the count") + ")");
   if (s.count < 1 || s.index < 0 || s.index >= s.count)
     throw Error(ErrorKind::Usage, "shard " + std::to_string(s.index) + "/" + std::to_string(s.count) + " is out of range");
   return s;

@@ -105,6 +105,10 @@ int runBatch(const std::vector<std::string>& argv) {
         continue;
       }
       CaseRun run{c.inputs, mask, args.has("--probabilities") ? outDir / (c.id + "_probabilities" + ext) : fs::path(), {}, {}};
+      // A run of this shard that was killed mid-case (a requeued Slurm task, a restarted pod) left its staging
+      // folders; this worker alone writes this case, so they are abandoned.
+      for (const fs::path& p : {mask, reportPath, run.probabilities})
+        if (!p.empty()) removeAbandonedStaging(p);
       ProgressBar bar(showProgress);
       json report;
       bool ok = false;
@@ -123,7 +127,7 @@ int runBatch(const std::vector<std::string>& argv) {
           std::cerr << "krait batch: cancelled at case " << c.id << "\n";
           return;
         }
-        report = {{"inputs", c.inputs}, {"status", "failed"}, {"error", e.what()}};
+        report = {{"inputs", c.inputs}, {"status", "failed"}, {"error", e.what()}, {"versions", versionsReport()}};
         const std::lock_guard<std::mutex> lock(output);
         std::cerr << "krait batch: case " << c.id << " failed: " << e.what() << "\n";
       }

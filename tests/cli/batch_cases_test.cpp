@@ -109,6 +109,8 @@ TEST(BatchCases, ShardComesFromTheFlagOrTheScheduler) {
   EXPECT_EQ(krait::cli::parseShard("", 3).index, 1);
   unsetenv("JOB_COMPLETION_INDEX");
   EXPECT_EQ(krait::cli::parseShard("", 0).count, 1);
+  EXPECT_THROW(krait::cli::parseShard("", 3), krait::Error);  // not an Indexed Job: --shards would be ignored
+  EXPECT_THROW(krait::cli::parseShard("1/4", 4), krait::Error);
 }
 
 TEST(ChannelFiles, OneChannelZeroFileStandsForAllChannels) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <random>
+#include <string>
 #include <vector>
 
 #include "krait/base/error.h"
@@ -10,6 +11,11 @@
 namespace fs = std::filesystem;
 
 namespace krait {
+namespace {
+
+const std::string kStagingPrefix = ".krait-partial-";
+
+}  // namespace
 
 AtomicOutput::AtomicOutput(const fs::path& target) : target_(fs::absolute(target)) {
   const fs::path parent = target_.parent_path();
@@ -18,7 +24,7 @@ AtomicOutput::AtomicOutput(const fs::path& target) : target_(fs::absolute(target
   if (fs::is_directory(target_, ec)) throw outputError(target.string(), "is a folder");
   std::random_device rd;
   for (int attempt = 0;; ++attempt) {
-    staging_dir_ = parent / (".krait-partial-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+    staging_dir_ = parent / (kStagingPrefix + std::to_string(getpid()) + "-" + std::to_string(rd()));
     if (fs::create_directory(staging_dir_, ec)) break;
     if (ec || attempt > 8) throw outputError(target.string(), "cannot write in " + parent.string() + ": " + ec.message());
   }
@@ -44,6 +50,17 @@ void AtomicOutput::commit() {
   fs::rename(staging_file_, target_, ec);
   if (ec) throw outputError(target_.string(), "cannot move the finished file into place: " + ec.message());
   committed_ = true;
+}
+
+void removeAbandonedStaging(const fs::path& target) {
+  const fs::path absolute = fs::absolute(target);
+  std::error_code ec;
+  std::vector<fs::path> abandoned;
+  for (const auto& entry : fs::directory_iterator(absolute.parent_path(), ec))
+    if (entry.path().filename().string().rfind(kStagingPrefix, 0) == 0 && entry.is_directory(ec) &&
+        fs::exists(entry.path() / absolute.filename(), ec))
+      abandoned.push_back(entry.path());
+  for (const fs::path& p : abandoned) fs::remove_all(p, ec);
 }
 
 }  // namespace krait

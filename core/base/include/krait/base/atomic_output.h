@@ -26,4 +26,9 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
+// Removes the staging folders beside target that hold a file of its name: what a writer killed before its
+// commit (SIGKILL, an out-of-memory kill, a lost node) left behind. Only for a caller that alone writes target,
+// such as a batch shard, which alone writes its cases: a live writer's staging folder would go too.
+void removeAbandonedStaging(const std::filesystem::path& target);
+
 }  // namespace krait
