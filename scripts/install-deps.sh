@@ -15,10 +15,13 @@ PACKAGES="
   libopenslide-dev libvips-dev libopencv-imgproc-dev libhdf5-dev
   python3-torch
   dicom3tools python3-pydicom python3-numpy orthanc openssl
+  slurm-wlm munge python3-nibabel python3-yaml python3-kubernetes
 "
 # dicom3tools (dciodvfy) and pydicom check the DICOM SEG files Krait writes; orthanc is the PACS the PACS tests
 # start on loopback (its Debian service is not needed: the tests run their own instance), openssl makes their
-# TLS certificates.
+# TLS certificates. slurm-wlm and munge are the scheduler the Slurm test starts on loopback (tests/cluster;
+# their Debian services are not needed either); nibabel reads the masks there, independently of Krait;
+# python3-yaml and python3-kubernetes (the API's models) check the Kubernetes manifests offline.
 # python3-torch: the tests load checkpoints Krait writes with PyTorch itself (tests/models/load_krait_checkpoint.py),
 # as nnU-Net would; it shares Debian's libtorch with libtorch-dev.
 # scripts/fetch-test-data.sh packs the test files that ship in npm packages; machines that already have
