@@ -8,8 +8,13 @@ namespace krait {
 
 fs::path loadedObjectFolder(const void* address) {
   Dl_info info{};
-  if (dladdr(address, &info) && info.dli_fname) return fs::path(info.dli_fname).parent_path();
-  return {};
+  if (!dladdr(address, &info) || !info.dli_fname) return {};
+  // The loader names a library by the path its search took (RUNPATH $ORIGIN/../lib: /usr/bin/../lib/libkrait.so.0):
+  // the folder as the file system names it, for messages that show it (krait plugins list).
+  const fs::path folder = fs::path(info.dli_fname).parent_path();
+  std::error_code ec;
+  const fs::path resolved = fs::weakly_canonical(folder, ec);
+  return ec ? folder : resolved;
 }
 
 fs::path installedOrSourcePath(const void* address, const fs::path& fromLibrary, const fs::path& inSources) {
