@@ -92,4 +92,8 @@ if(KRAIT_BUILD_TESTS)
     ${PROJECT_BINARY_DIR})
   set_tests_properties(package_clean_root PROPERTIES LABELS package TIMEOUT 3600 RUN_SERIAL ON
     ENVIRONMENT "KRAIT_TESTDATA=${KRAIT_TESTDATA}")
+  # The CPU container image made from the krait package and run (also needs buildah and podman).
+  add_test(NAME container_cpu_image COMMAND ${PROJECT_SOURCE_DIR}/packaging/container/build-cpu-image.sh ${PROJECT_BINARY_DIR})
+  set_tests_properties(container_cpu_image PROPERTIES LABELS package TIMEOUT 3600 RUN_SERIAL ON
+    ENVIRONMENT "KRAIT_TESTDATA=${KRAIT_TESTDATA}")
 endif()

@@ -8,7 +8,7 @@
 # (docs/packaging.md).
 # Needs root (debootstrap, chroot, mount), debootstrap and python3 installed, a Debian mirror and the test data
 # (scripts/fetch-test-data.sh).
-# The debootstrap result is kept in ~/.cache/krait and downloaded packages in ~/.cache/krait/debian12-apt-archives;
+# The debootstrap result is kept in ~/.cache/krait (debian12-base.sh) and downloaded packages in ~/.cache/krait/debian12-apt-archives;
 # every run installs into a new root. apt's logs, the mask and the screenshots are left in BUILD_DIR/deb/clean-root.
 # KRAIT_DEBIAN_MIRROR: the Debian mirror (default http://deb.debian.org/debian). KRAIT_BUILD_LOCK: a lock file
 # held while cpack builds and installs from BUILD_DIR, for builds of the same tree that take it too.
@@ -22,9 +22,7 @@ done
 [ -n "${KRAIT_OWN_MOUNTS:-}" ] || exec env KRAIT_OWN_MOUNTS=1 unshare --mount --propagation private "$0" "$@"
 build=$(realpath "${1:?usage: test-install-clean-root.sh BUILD_DIR}")
 here=$(dirname "$(realpath "$0")")
-mirror=${KRAIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 cache=$HOME/.cache/krait
-base=$cache/debian12-minbase-amd64.tar.gz
 archives=$cache/debian12-apt-archives
 testdata=${KRAIT_TESTDATA:-$HOME/.cache/krait/testdata}
 debs=$build/deb
@@ -85,19 +83,8 @@ make_packages() {
   done
 }
 
-make_base() {
-  debootstrap --variant=minbase bookworm "$work/base" "$mirror" > "$work/debootstrap.log" ||
-    { tail -20 "$work/debootstrap.log"; fail "debootstrap"; }
-  # The suites a Debian 12 machine uses: the packages' versioned dependencies come from an up-to-date machine.
-  cat > "$work/base/etc/apt/sources.list" <<EOF
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
-EOF
-  mkdir -p "$cache"
-  tar -C "$work/base" -czf "$base.part" . && mv "$base.part" "$base"
-  rm -rf "$work/base"
-}
+
+find_base() { base=$("$here/debian12-base.sh"); echo "$base"; }
 
 make_root() {
   mkdir "$root"
@@ -143,7 +130,7 @@ run() {
 mkdir -p "$cache"
 step "cpack -G DEB in $build" make_packages
 mkdir -p "$results"
-[ -f "$base" ] || step "debootstrap bookworm (minbase), kept as $base" make_base
+step "Debian 12 minbase root (debootstrap on first use)" find_base
 step "fresh root from $base, apt-get update" make_root
 step "apt-get install ./krait*.deb" install_packages
 # The downloaded packages' folder is bound in from the cache (the same file system): not counted.
