@@ -6,7 +6,6 @@
 #include <itkNrrdImageIO.h>
 
 #include <cstring>
-#include <fstream>
 
 #include "krait/base/error.h"
 #include "nifti_description.h"
@@ -139,9 +138,6 @@ void writeItkVolume(const Volume& volume, const fs::path& file, FileFormat forma
   const bool niftiNote = format == FileFormat::Nifti && !description.empty();
   const bool gzipped = file.extension() == ".gz";
   const fs::path written = niftiNote && gzipped ? fs::path(file).replace_extension() : file;
-  // A file of the target's name is there from the start: it is what marks a killed writer's staging folder
-  // (atomic_output.h).
-  if (written != file && !std::ofstream(file)) throw outputError(shownName, "cannot write in its staging folder");
   try {
     auto io = makeImageIO(format);
     io->SetNumberOfDimensions(dims);

@@ -28,7 +28,7 @@ if command -v kubectl >/dev/null 2>&1 && kubectl kustomize "$dir/cuda" >"$work/c
   rendered=$work/cuda.yaml
 fi
 "$py" - "$dir" "$rendered" "$krait" "$work" "$src" <<'EOF'
-import copy, json, os, struct, subprocess, sys, yaml
+import copy, hashlib, json, os, struct, subprocess, sys, yaml
 
 dir_, rendered, krait, work, src = sys.argv[1:]
 failures = []
@@ -252,7 +252,8 @@ def run_pods(c, opt):
     # A pod killed mid-case: the case's outputs never appeared, its staging folder stayed behind.
     victim = cases[3]
     for ext in (".nii.gz", ".json"): os.remove(os.path.join(out, victim + ext))
-    staging = os.path.join(out, ".krait-partial-1-12345")
+    # named as krait names a staging folder: for its target (core/base/src/atomic_output.cpp)
+    staging = os.path.join(out, ".krait-partial-" + hashlib.sha256((victim + ".nii.gz").encode()).hexdigest()[:16] + "-1-12345")
     os.makedirs(staging)
     open(os.path.join(staging, victim + ".nii.gz"), "w").write("half")
     rc, lines, err = pod(done[victim][0])

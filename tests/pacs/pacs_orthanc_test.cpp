@@ -5,7 +5,6 @@
 // series, segments it and sends its SEG back. Nothing partial is ever left behind.
 #include <gtest/gtest.h>
 
-
 #include <algorithm>
 #include <fstream>
 
@@ -15,8 +14,8 @@
 #include "krait/io/volume_io.h"
 #include "orthanc_server.h"
 #include "run_cli.h"
-#include "silent_node.h"
 #include "segment_support.h"
+#include "silent_node.h"
 #include "testdata.h"
 
 using namespace krait;

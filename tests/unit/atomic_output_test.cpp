@@ -2,6 +2,9 @@
 // caller that owns the target (krait batch before it writes a case of its shard).
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "krait/base/atomic_output.h"
@@ -42,20 +45,33 @@ TEST_F(AtomicOutputTest, NothingAppearsUntilCommitAndNothingStaysWithoutIt) {
   EXPECT_EQ(entries(), 1u);  // the target alone: the emptied staging folder went with the writer
 }
 
+// A writer killed before its commit: a child process that stages `name` and ends without unwinding.
+void killedWriter(const fs::path& target) {
+  const pid_t child = fork();
+  if (child == 0) {
+    auto* out = new AtomicOutput(target);  // never destroyed: the process ends as a SIGKILL would end it
+    std::ofstream(out->stagingPath()) << "half";
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+}
+
 TEST_F(AtomicOutputTest, AbandonedStagingOfTheTargetIsRemovedAndOthersAreKept) {
-  // What a writer killed mid-write leaves: its staging folder with the half-written file.
-  const fs::path killed = dir_ / ".krait-partial-4242-1";
-  const fs::path other = dir_ / ".krait-partial-4243-2";
-  fs::create_directory(killed);
-  fs::create_directory(other);
-  write(killed / "case_1.nii.gz", "half");
-  write(other / "case_2.nii.gz", "half");
+  killedWriter(dir_ / "case_1.nii.gz");
+  killedWriter(dir_ / "case_2.nii.gz");
   write(dir_ / "case_1.json", "a finished report");
+  ASSERT_EQ(entries(), 3u);  // two staging folders and the report
 
   removeAbandonedStaging(dir_ / "case_1.nii.gz");
-  EXPECT_FALSE(fs::exists(killed));
-  EXPECT_TRUE(fs::exists(other / "case_2.nii.gz"));
+  EXPECT_EQ(entries(), 2u);
   EXPECT_TRUE(fs::exists(dir_ / "case_1.json"));
+  for (const auto& e : fs::directory_iterator(dir_))
+    if (fs::is_directory(e.path())) {
+      EXPECT_TRUE(fs::exists(e.path() / "case_2.nii.gz")) << e.path();
+    }
+  removeAbandonedStaging(dir_ / "case_2.nii.gz");
+  EXPECT_EQ(entries(), 1u);
 }
 
 }  // namespace

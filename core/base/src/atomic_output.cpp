@@ -7,13 +7,21 @@
 #include <vector>
 
 #include "krait/base/error.h"
+#include "krait/base/sha256.h"
 
 namespace fs = std::filesystem;
 
 namespace krait {
 namespace {
 
-const std::string kStagingPrefix = ".krait-partial-";
+// A staging folder is named for its target (a hash of the file name, which may be too long to repeat in it), so
+// that what a killed writer left is found by name, whatever the writer had put inside.
+std::string stagingPrefix(const fs::path& target) {
+  const std::string name = target.filename().string();
+  Sha256 hash;
+  hash.update(name.data(), name.size());
+  return ".krait-partial-" + hash.hex().substr(0, 16) + "-";
+}
 
 }  // namespace
 
@@ -22,9 +30,10 @@ AtomicOutput::AtomicOutput(const fs::path& target) : target_(fs::absolute(target
   std::error_code ec;
   if (!fs::is_directory(parent, ec)) throw outputError(target.string(), "folder " + parent.string() + " does not exist");
   if (fs::is_directory(target_, ec)) throw outputError(target.string(), "is a folder");
+  const std::string prefix = stagingPrefix(target_);
   std::random_device rd;
   for (int attempt = 0;; ++attempt) {
-    staging_dir_ = parent / (kStagingPrefix + std::to_string(getpid()) + "-" + std::to_string(rd()));
+    staging_dir_ = parent / (prefix + std::to_string(getpid()) + "-" + std::to_string(rd()));
     if (fs::create_directory(staging_dir_, ec)) break;
     if (ec || attempt > 8) throw outputError(target.string(), "cannot write in " + parent.string() + ": " + ec.message());
   }
@@ -54,12 +63,11 @@ void AtomicOutput::commit() {
 
 void removeAbandonedStaging(const fs::path& target) {
   const fs::path absolute = fs::absolute(target);
+  const std::string prefix = stagingPrefix(absolute);
   std::error_code ec;
   std::vector<fs::path> abandoned;
   for (const auto& entry : fs::directory_iterator(absolute.parent_path(), ec))
-    if (entry.path().filename().string().rfind(kStagingPrefix, 0) == 0 && entry.is_directory(ec) &&
-        fs::exists(entry.path() / absolute.filename(), ec))
-      abandoned.push_back(entry.path());
+    if (entry.path().filename().string().rfind(prefix, 0) == 0 && entry.is_directory(ec)) abandoned.push_back(entry.path());
   for (const fs::path& p : abandoned) fs::remove_all(p, ec);
 }
 

@@ -26,7 +26,7 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
-// Removes the staging folders beside target that hold a file of its name: what a writer killed before its
+// Removes the staging folders made for target (they are named for it): what a writer killed before its
 // commit (SIGKILL, an out-of-memory kill, a lost node) left behind. Only for a caller that alone writes target,
 // such as a batch shard, which alone writes its cases: a live writer's staging folder would go too.
 void removeAbandonedStaging(const std::filesystem::path& target);
