@@ -16,12 +16,14 @@ PACKAGES="
   python3-torch
   dicom3tools python3-pydicom python3-numpy orthanc openssl
   slurm-wlm munge python3-nibabel python3-yaml python3-kubernetes
+  clang-14 libclang-rt-14-dev libomp-14-dev
 "
 # dicom3tools (dciodvfy) and pydicom check the DICOM SEG files Krait writes; orthanc is the PACS the PACS tests
 # start on loopback (its Debian service is not needed: the tests run their own instance), openssl makes their
 # TLS certificates. slurm-wlm and munge are the scheduler the Slurm test starts on loopback (tests/cluster;
 # their Debian services are not needed either); nibabel reads the masks there, independently of Krait;
 # python3-yaml and python3-kubernetes (the API's models) check the Kubernetes manifests offline.
+# clang-14 with its runtimes (libFuzzer, ASan, UBSan) and OpenMP builds the fuzz targets (scripts/fuzz.sh).
 # python3-torch: the tests load checkpoints Krait writes with PyTorch itself (tests/models/load_krait_checkpoint.py),
 # as nnU-Net would; it shares Debian's libtorch with libtorch-dev.
 # scripts/fetch-test-data.sh packs the test files that ship in npm packages; machines that already have

@@ -1,4 +1,6 @@
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <exception>
 #include <fstream>
@@ -37,7 +39,8 @@ void writeReport(const json& report, const fs::path& path) {
   {
     std::ofstream f(out.stagingPath());
     f << report.dump(2) << "\n";
-    if (!f) throw outputError(path.string(), "cannot write the case report");
+    f.flush();
+    if (!f) throw outputError(path.string(), std::string("cannot write the case report: ") + std::strerror(errno));
   }
   out.commit();
 }
@@ -127,6 +130,9 @@ int runBatch(const std::vector<std::string>& argv) {
           std::cerr << "krait batch: cancelled at case " << c.id << "\n";
           return;
         }
+        // An output that cannot be written (a full disk, a folder turned read-only) is not this case's fault and
+        // would fail every case after it: the batch stops (exit 4) and a rerun resumes once it is fixed.
+        if (e.kind() == ErrorKind::Output) throw;
         report = {{"inputs", c.inputs}, {"status", "failed"}, {"error", e.what()}, {"versions", versionsReport()}};
         const std::lock_guard<std::mutex> lock(output);
         std::cerr << "krait batch: case " << c.id << " failed: " << e.what() << "\n";

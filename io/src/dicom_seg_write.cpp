@@ -94,8 +94,9 @@ std::vector<SegmentInfo> orderedSegments(std::vector<SegmentInfo> segments, cons
 void checkPresentLabels(const std::vector<SegmentInfo>& segments, const std::map<int64_t, std::vector<int64_t>>& present,
                         const std::string& out) {
   std::string unnamed;
-  for (const auto& [label, slices] : present)
-    if (std::none_of(segments.begin(), segments.end(), [&](const SegmentInfo& s) { return s.label == label; }))
+  for (const auto& entry : present)  // not a structured binding: clang 14 (the fuzz build) cannot capture one
+    if (const int64_t label = entry.first;
+        std::none_of(segments.begin(), segments.end(), [&](const SegmentInfo& s) { return s.label == label; }))
       unnamed += (unnamed.empty() ? "" : ", ") + std::to_string(label);
   if (!unnamed.empty()) throw outputError(out, "labels " + unnamed + " occur in the label map but have no segment");
   if (present.empty()) throw outputError(out, "every label is empty: a DICOM SEG needs at least one frame");

@@ -1,4 +1,5 @@
 #include "itk_volume_io.h"
+#include "written_check.h"
 
 #include <itkMetaDataObject.h>
 #include <itkMetaImageIO.h>
@@ -170,6 +171,7 @@ void writeItkVolume(const Volume& volume, const fs::path& file, FileFormat forma
   } catch (const itk::ExceptionObject& e) {
     throw outputError(shownName, std::string("cannot write: ") + e.GetDescription());
   }
+  checkWrittenVolume(written, format, shownName);
   if (!niftiNote) return;
   setNiftiDescription(written, description, shownName);
   if (gzipped) {

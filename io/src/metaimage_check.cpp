@@ -2,9 +2,12 @@
 
 #include <zlib.h>
 
+#include <cctype>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "krait/base/error.h"
@@ -14,6 +17,10 @@ namespace fs = std::filesystem;
 namespace krait::io {
 
 namespace {
+
+// MetaIO's fixed arrays (metaUtils.h, metaImage.h): 255 characters for names and string values.
+constexpr std::size_t kMetaIoText = 254;
+constexpr int64_t kMaxBytes = int64_t{1} << 50;
 
 int64_t elementBytes(const std::string& type) {
   static const std::map<std::string, int64_t> sizes{
@@ -44,37 +51,79 @@ int64_t inflatedSize(const std::string& compressed) {
   return rc == Z_STREAM_END ? total : -1;
 }
 
+std::string trimmed(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t\r"));
+  s.erase(s.find_last_not_of(" \t\r") + 1);
+  return s;
+}
+
+// A whole decimal integer, or nothing.
+bool parseInteger(const std::string& text, int64_t& value) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+struct Header {
+  std::map<std::string, std::string> fields;
+  std::streamoff dataStart = -1;  // where LOCAL voxel data begins
+};
+
+// The header's fields as MetaIO's MET_Read takes them: a name runs up to '=', ':' or the end of the line, the value
+// to the end of the line, and reading stops after ElementDataFile. Names and values MetaIO could not hold are refused.
+Header readHeader(std::ifstream& in, const std::string& name) {
+  Header h;
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::size_t separator = line.find_first_of("=:");
+    const std::string key = trimmed(line.substr(0, separator));
+    const std::string value = separator == std::string::npos ? "" : trimmed(line.substr(separator + 1));
+    if (key.size() > kMetaIoText || value.size() > kMetaIoText)
+      throw inputError(name, "header line of " + std::to_string(line.size()) + " characters: ITK's MetaImage reader "
+                             "holds names and values of at most 254 characters");
+    if (key.empty()) continue;
+    h.fields[key] = value;
+    if (key == "ElementDataFile") {
+      h.dataStart = in.tellg();
+      break;
+    }
+  }
+  return h;
+}
+
 }  // namespace
 
 void checkMetaImageComplete(const fs::path& header) {
   const std::string name = header.string();
   std::ifstream in(header, std::ios::binary);
-  std::map<std::string, std::string> fields;
-  for (std::string line; std::getline(in, line);) {
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    auto trim = [](std::string s) {
-      s.erase(0, s.find_first_not_of(" \t\r"));
-      s.erase(s.find_last_not_of(" \t\r") + 1);
-      return s;
-    };
-    const std::string key = trim(line.substr(0, eq));
-    fields[key] = trim(line.substr(eq + 1));
-    if (key == "ElementDataFile") break;  // the voxel data starts on the next byte
+  Header h = readHeader(in, name);
+  auto& fields = h.fields;
+  int64_t dims = 0;
+  if (!parseInteger(fields["NDims"], dims) || dims < 1 || dims > 4)
+    throw inputError(name, "NDims '" + fields["NDims"] + "' is not 1 to 4 (Krait reads 1D to 4D MetaImage files)");
+  int64_t channels = 1;
+  if (fields.count("ElementNumberOfChannels") && (!parseInteger(fields["ElementNumberOfChannels"], channels) || channels < 1))
+    throw inputError(name, "ElementNumberOfChannels '" + fields["ElementNumberOfChannels"] + "' is not a positive integer");
+  std::istringstream sizes(fields["DimSize"]);
+  std::vector<int64_t> size;
+  for (std::string word; sizes >> word;) {
+    int64_t d = 0;
+    if (!parseInteger(word, d) || d < 1) throw inputError(name, "DimSize '" + fields["DimSize"] + "' holds a size below 1");
+    size.push_back(d);
   }
-  const std::streamoff dataStart = in.tellg();
-  std::istringstream dims(fields["DimSize"]);
+  if (static_cast<int64_t>(size.size()) != dims)
+    throw inputError(name, "DimSize '" + fields["DimSize"] + "' does not give NDims = " + std::to_string(dims) + " sizes");
   int64_t expected = elementBytes(fields["ElementType"]);
-  const int64_t channels = fields.count("ElementNumberOfChannels") ? std::stoll(fields["ElementNumberOfChannels"]) : 1;
-  expected *= channels;
-  for (int64_t d; dims >> d;) expected *= d;
+  size.push_back(channels);
+  for (const int64_t factor : size)
+    if (__builtin_mul_overflow(expected, factor, &expected) || expected > kMaxBytes)
+      throw inputError(name, "header's image size is beyond any file");
   const std::string file = fields["ElementDataFile"];
   // Lists of slice files and unknown element types are left to ITK's own checks.
   if (expected <= 0 || file.empty() || file == "LIST" || file.find('%') != std::string::npos) return;
 
   std::string data;
   if (file == "LOCAL") {
-    if (dataStart < 0) throw inputError(name, "header announces voxel data but the file ends after it");
+    if (h.dataStart < 0) throw inputError(name, "header announces voxel data but the file ends after it");
     data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   } else {
     std::ifstream raw(header.parent_path() / file, std::ios::binary);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -25,6 +26,10 @@ GzFile openGz(const fs::path& path) {
   if (!f) throw inputError(path.string(), "cannot open for reading");
   return f;
 }
+
+// Beyond any file Krait reads: a header whose sizes or offset exceed it is refused before anything is allocated.
+constexpr int64_t kMaxFileBytes = int64_t{1} << 50;
+constexpr int64_t kInvalidOffset = -1 - kMaxFileBytes;
 
 class Fields {
  public:
@@ -49,7 +54,9 @@ void fillNifti1(const Fields& f, NiftiHeader& h) {
   h.datatype = f.at<int16_t>(70);
   h.bitsPerVoxel = f.at<int16_t>(72);
   for (int i = 0; i < 8; ++i) h.pixdim[i] = f.at<float>(76 + 4 * i);
-  h.voxOffset = static_cast<int64_t>(f.at<float>(108));
+  // A float in NIfTI-1: NaN, infinities and values beyond int64 are not offsets (and casting them is undefined).
+  const float offset = f.at<float>(108);
+  h.voxOffset = std::isfinite(offset) && std::abs(offset) < 1e15f ? static_cast<int64_t>(offset) : kInvalidOffset;
   h.sclSlope = f.at<float>(112);
   h.sclInter = f.at<float>(116);
   h.qformCode = f.at<int16_t>(252);
@@ -160,7 +167,7 @@ PixelType niftiPixelType(int datatype, const std::string& name) {
 
 }  // namespace
 
-int64_t NiftiHeader::voxelCount() const {
+int64_t NiftiHeader::voxelCount() const {  // readNiftiHeader checked the product for overflow
   int64_t n = 1;
   for (int64_t d : dims) n *= d;
   return n;
@@ -192,6 +199,19 @@ NiftiHeader readNiftiHeader(const fs::path& path) {
       throw inputError(name, "voxel size along axis " + std::to_string(a - 1) + " is " + std::to_string(h.pixdim[a]) +
                                  " (must be finite and positive)");
   if (h.bitsPerVoxel <= 0 || h.bitsPerVoxel % 8 != 0) throw inputError(name, "header has an invalid bits per voxel");
+  // The orientation that ITK will use must be finite: ITK's NIfTI reader aborts the process (vnl's assert_finite
+  // in an SVD) on a NaN or infinite qform or sform (found by fuzzing, tests/fuzz/fuzz_nifti).
+  const auto finite = [](const auto& values) { return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); }); };
+  if (h.qformCode > 0 && !(finite(h.quatern) && finite(h.qoffset)))
+    throw inputError(name, "the qform holds a value that is not a finite number");
+  if (h.sformCode > 0 && !std::all_of(h.srow.begin(), h.srow.end(), finite))
+    throw inputError(name, "the sform holds a value that is not a finite number");
+  int64_t dataBytes = h.bitsPerVoxel / 8;
+  for (int64_t d : h.dims)
+    if (__builtin_mul_overflow(dataBytes, d, &dataBytes) || dataBytes > kMaxFileBytes)
+      throw inputError(name, "header's image size is beyond any file (" + std::to_string(h.dims.size()) + " dimensions)");
+  if (h.voxOffset == kInvalidOffset || h.voxOffset > kMaxFileBytes)
+    throw inputError(name, "header's vox_offset is not a file offset");
   if (h.voxOffset < headerSize) h.voxOffset = headerSize + 4;  // .nii files keep 4 extension bytes after the header
   return h;
 }
@@ -242,10 +262,12 @@ Volume readNiftiVolume(const fs::path& path, const NiftiHeader& h, std::vector<s
   if (static_cast<int>(pixelSize(stored) * 8) != h.bitsPerVoxel) throw inputError(name, "bits per voxel do not match the datatype");
   const Geometry geometry = niftiGeometry(h, name);
   validateGeometry(geometry, name);
+  if (h.dims.size() == 4 && h.dims[3] > std::numeric_limits<int>::max()) throw inputError(name, "too many channels");
   const int channels = h.dims.size() == 4 ? static_cast<int>(h.dims[3]) : 1;
-  Volume raw(geometry, stored, channels);
+  // The file is read and found complete before the volume is allocated: a header's sizes alone allocate nothing.
   const FileBytes file = readWholeFile(path, h.voxOffset + h.dataBytes());
   requireComplete(path, h, file);
+  Volume raw(geometry, stored, channels);
   std::memcpy(raw.data(), file.bytes.data() + h.voxOffset, raw.byteSize());
   if (h.swapped) {
     auto* p = static_cast<char*>(raw.data());

@@ -29,12 +29,18 @@ bool isGzip(const LargeBuffer<char>& b) {
   return b.size() >= 18 && static_cast<unsigned char>(b[0]) == 0x1f && static_cast<unsigned char>(b[1]) == 0x8b;
 }
 
+// Deflate expands at most 1032-fold: a header that expects more than that of a compressed file is wrong, and
+// is not taken as a size to allocate (the stream decides).
+uint64_t plausibleSize(int64_t expectedSize, std::size_t compressedBytes) {
+  return std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(expectedSize, 0)), uint64_t{1032} * compressedBytes + 1024);
+}
+
 // One gzip member filling the whole file: its trailer holds the decompressed size modulo 2^32.
 bool inflateOneMember(const LargeBuffer<char>& in, int64_t expectedSize, LargeBuffer<char>& out) {
   uint32_t isize = 0;
   for (int i = 0; i < 4; ++i) isize |= uint32_t{static_cast<unsigned char>(in[in.size() - 4 + i])} << (8 * i);
-  const uint64_t atLeast = static_cast<uint64_t>(std::max<int64_t>(expectedSize, 0));
-  const uint64_t size = atLeast + ((uint64_t{isize} - atLeast) & 0xffffffffull);
+  const uint64_t atLeast = plausibleSize(expectedSize, in.size());
+  const uint64_t size = std::min<uint64_t>(atLeast + ((uint64_t{isize} - atLeast) & 0xffffffffull), plausibleSize(INT64_MAX, in.size()));
   out.resize(size);
   const std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
@@ -46,11 +52,11 @@ bool inflateOneMember(const LargeBuffer<char>& in, int64_t expectedSize, LargeBu
   return true;
 }
 
-FileBytes inflateStreaming(const fs::path& path, int64_t expectedSize) {
+FileBytes inflateStreaming(const fs::path& path, int64_t expectedSize, std::size_t compressedBytes) {
   const std::unique_ptr<gzFile_s, decltype(&gzclose)> f(gzopen(path.c_str(), "rb"), &gzclose);
   if (!f) throw inputError(path.string(), "cannot open for reading");
   FileBytes result;
-  result.bytes.reserve(static_cast<std::size_t>(std::max<int64_t>(expectedSize, 0)));
+  result.bytes.reserve(plausibleSize(expectedSize, compressedBytes));
   std::vector<char> chunk(1 << 20);
   int n;
   while ((n = gzread(f.get(), chunk.data(), static_cast<unsigned>(chunk.size()))) > 0)
@@ -68,7 +74,7 @@ FileBytes readWholeFile(const fs::path& path, int64_t expectedSize) {
   if (!isGzip(raw)) return {std::move(raw), true};
   LargeBuffer<char> out;
   if (inflateOneMember(raw, expectedSize, out)) return {std::move(out), true};
-  return inflateStreaming(path, expectedSize);
+  return inflateStreaming(path, expectedSize, raw.size());
 }
 
 }  // namespace krait::io

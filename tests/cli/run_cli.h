@@ -11,4 +11,7 @@ namespace krait::test {
 // interruptAfterSeconds >= 0: sends SIGINT (Ctrl-C) after that long.
 CliResult runKrait(const std::vector<std::string>& args, double interruptAfterSeconds = -1.0);
 
+// Sends `signal` once `when()` holds (runProgramUntil).
+CliResult runKraitUntil(const std::vector<std::string>& args, const std::function<bool()>& when, int signal);
+
 }  // namespace krait::test

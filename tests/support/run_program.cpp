@@ -9,10 +9,12 @@
 
 namespace krait::test {
 
-CliResult runProgram(const std::string& executable, const std::vector<std::string>& args, double interruptAfterSeconds) {
+namespace {
+
+// Starts the program with stdout and stderr going to `out` and `err`.
+pid_t start(const std::string& executable, const std::vector<std::string>& args, const std::filesystem::path& out,
+            const std::filesystem::path& err) {
   const char* exe = executable.c_str();
-  TempDir dir;
-  const auto out = dir / "stdout", err = dir / "stderr";
   const pid_t pid = fork();
   if (pid == 0) {
     // The child writes straight into files: no shell, so arguments need no quoting.
@@ -23,17 +25,47 @@ CliResult runProgram(const std::string& executable, const std::vector<std::strin
     execv(exe, argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+CliResult result(int status, const std::filesystem::path& out, const std::filesystem::path& err) {
+  CliResult r;
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = fileBytes(out);
+  r.err = fileBytes(err);
+  return r;
+}
+
+}  // namespace
+
+CliResult runProgram(const std::string& executable, const std::vector<std::string>& args, double interruptAfterSeconds) {
+  TempDir dir;
+  const auto out = dir / "stdout", err = dir / "stderr";
+  const pid_t pid = start(executable, args, out, err);
   int status = 0;
   if (interruptAfterSeconds >= 0.0) {
     usleep(static_cast<useconds_t>(interruptAfterSeconds * 1e6));
     kill(pid, SIGINT);
   }
   waitpid(pid, &status, 0);
-  CliResult r;
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = fileBytes(out);
-  r.err = fileBytes(err);
-  return r;
+  return result(status, out, err);
+}
+
+CliResult runProgramUntil(const std::string& executable, const std::vector<std::string>& args,
+                          const std::function<bool()>& when, int signal) {
+  TempDir dir;
+  const auto out = dir / "stdout", err = dir / "stderr";
+  const pid_t pid = start(executable, args, out, err);
+  int status = 0;
+  bool sent = false;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (!sent && when()) {
+      kill(pid, signal);
+      sent = true;
+    }
+    usleep(10000);
+  }
+  return result(status, out, err);
 }
 
 }  // namespace krait::test

@@ -104,20 +104,6 @@ TEST(Checkpoint, BadFilesAreClearErrors) {
   EXPECT_THROW(readNnunetCheckpoint(kFixtures / "tiny.safetensors"), Error);
 }
 
-TEST(Pickle, UnknownGlobalsAreNeverCalled) {
-  // protocol 2: os.system('touch ...') as REDUCE — must come back as an opaque object, nothing run.
-  const std::string marker = "/tmp/krait-pickle-must-not-exist";
-  std::string p = "\x80\x02" "cos\nsystem\n" "X";
-  const std::string cmd = "touch " + marker;
-  const uint32_t n = static_cast<uint32_t>(cmd.size());
-  p.append(reinterpret_cast<const char*>(&n), 4);
-  p += cmd + "\x85R.";
-  const PyRef v = unpickle(p, [](const PyTuple&) -> PyStorage { throw std::runtime_error("no storages"); });
-  ASSERT_TRUE(v->is<PyInstance>());
-  EXPECT_EQ(v->as<PyInstance>().type, "os.system");
-  EXPECT_FALSE(std::filesystem::exists(marker));
-}
-
 TEST(Pickle, MalformedStreamsThrow) {
   const auto none = [](const PyTuple&) -> PyStorage { throw std::runtime_error("no storages"); };
   EXPECT_THROW(unpickle("\x80\x02}", none), std::runtime_error);          // no STOP
@@ -126,4 +112,40 @@ TEST(Pickle, MalformedStreamsThrow) {
   EXPECT_THROW(unpickle("\x80\x02s.", none), std::runtime_error);         // stack underflow
   EXPECT_EQ(unpickle("\x80\x02\x8a\x02\xff\x7f.", none)->as<int64_t>(), 32767);
   EXPECT_EQ(unpickle("\x80\x02\x8a\x01\xff.", none)->as<int64_t>(), -1);
+}
+
+// Headers that once reached a wild read or an unchecked allocation (issue 23's fuzzing): each is refused with the
+// reason, before any tensor is allocated.
+TEST(Safetensors, HostileHeadersAreRefused) {
+  const auto file = [](const std::string& header, std::size_t dataBytes = 16) {
+    const uint64_t n = header.size();
+    return std::string(reinterpret_cast<const char*>(&n), 8) + header + std::string(dataBytes, '\0');
+  };
+  const auto refusal = [](const std::string& bytes) {
+    try {
+      parseSafetensors(bytes, "hostile.safetensors");
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("hostile.safetensors"), std::string::npos) << e.what();
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  // Offsets near 2^64 whose difference matches the shape: the end wrapped around and passed the old bounds check.
+  EXPECT_NE(refusal(file(R"({"t": {"dtype": "F32", "shape": [2], "data_offsets": [18446744073709551600, 18446744073709551608]}})"))
+                .find("do not match its shape or the file"), std::string::npos);
+  // 2^60 elements for 16 bytes of data: refused before torch::empty is asked for 4 EiB.
+  EXPECT_NE(refusal(file(R"({"t": {"dtype": "F32", "shape": [1073741824, 1073741824], "data_offsets": [0, 16]}})"))
+                .find("do not match its shape or the file"), std::string::npos);
+  EXPECT_NE(refusal(file(R"({"t": {"dtype": "F32", "shape": [4294967296, 4294967296, 4294967296], "data_offsets": [0, 16]}})"))
+                .find("negative or overflowing shape"), std::string::npos);
+  EXPECT_NE(refusal(file(R"({"t": {"dtype": "F32", "shape": [-4], "data_offsets": [0, 16]}})")).find("negative or overflowing"),
+            std::string::npos);
+  // A float where an integer belongs: nlohmann's get<int64_t> would cast 1e300 unchecked (undefined behaviour).
+  EXPECT_NE(refusal(file(R"({"t": {"dtype": "F32", "shape": [1e300], "data_offsets": [0, 16]}})")).find("integer out of range"),
+            std::string::npos);
+  EXPECT_NE(refusal(file(R"({"t": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16.5]}})")).find("integer out of range"),
+            std::string::npos);
+  EXPECT_NE(refusal(file(R"({"t": 7})")).find("has no 'shape'"), std::string::npos);
+  // The well-formed version of the same file is read.
+  EXPECT_EQ(parseSafetensors(file(R"({"t": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})"), "ok.safetensors").at("t").numel(), 4);
 }

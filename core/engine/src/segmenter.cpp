@@ -43,6 +43,13 @@ models::ModelManifest manifestOf(const models::SegmentationModel& model) {
   models::ModelManifest m = models::describeModel(model);
   if (fs::exists(model.folder / "manifest.json")) {
     const models::ModelManifest stored = models::readManifest(model.folder);
+    // A stored model is what was imported: a file changed since (edited, corrupted, replaced) is refused rather
+    // than reported under the model's name. Only the files loaded count (--folds may take fewer than stored).
+    for (const auto& [file, hash] : m.files)
+      if (const auto it = stored.files.find(file); it == stored.files.end() || it->second != hash)
+        throw inputError((model.folder / file).string(), "does not match the model's manifest.json (sha256 " + hash.substr(0, 16) +
+                                                             "...): the model changed after it was imported; `krait models verify " +
+                                                             stored.name + "` lists what changed");
     m.name = stored.name;
     m.labels = stored.labels;
     m.source = stored.source;

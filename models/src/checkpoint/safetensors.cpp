@@ -1,11 +1,10 @@
-#include <nlohmann/json.hpp>
-
 #include <cstring>
 #include <fstream>
 #include <map>
 
 #include "krait/base/error.h"
 #include "krait/models/checkpoint/safetensors.h"
+#include "krait/models/nnunet/json_fields.h"
 
 namespace fs = std::filesystem;
 
@@ -28,10 +27,13 @@ torch::ScalarType safetensorsType(const std::string& code) {
 
 // Layout: u64 little-endian header length, a JSON header {name: {dtype, shape, data_offsets}}, then data.
 StateDict readSafetensors(const fs::path& path) {
-  const std::string name = path.string();
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw inputError(name, "cannot open checkpoint");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in) throw inputError(path.string(), "cannot open checkpoint");
+  return parseSafetensors(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), path);
+}
+
+StateDict parseSafetensors(const std::string& bytes, const fs::path& path) {
+  const std::string name = path.string();
   uint64_t headerSize = 0;
   if (bytes.size() < 8) throw inputError(name, "not a safetensors file (too short)");
   std::memcpy(&headerSize, bytes.data(), 8);
@@ -42,15 +44,24 @@ StateDict readSafetensors(const fs::path& path) {
     const auto header = nlohmann::json::parse(bytes.substr(8, headerSize));
     for (const auto& [key, entry] : header.items()) {
       if (key == "__metadata__") continue;
-      const auto shape = entry.at("shape").get<std::vector<int64_t>>();
-      const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
-      torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(safetensorsType(entry.at("dtype").get<std::string>())));
-      if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] - offsets[0] != static_cast<uint64_t>(t.nbytes()) ||
-          dataStart + offsets[1] > bytes.size())
+      const std::string where = "tensor '" + key + "'";
+      const auto shape = field<std::vector<int64_t>>(entry, "shape", path, where);
+      const auto offsets = field<std::vector<uint64_t>>(entry, "data_offsets", path, where);
+      const auto dtype = safetensorsType(field<std::string>(entry, "dtype", path, where));
+      // The shape's byte count is checked against the offsets and the file before anything is allocated.
+      uint64_t nbytes = c10::elementSize(dtype);
+      for (const int64_t d : shape)
+        if (d < 0 || __builtin_mul_overflow(nbytes, static_cast<uint64_t>(d), &nbytes))
+          throw std::runtime_error("tensor " + key + " has a negative or overflowing shape");
+      const uint64_t available = bytes.size() - dataStart;
+      if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] > available || offsets[1] - offsets[0] != nbytes)
         throw std::runtime_error("tensor " + key + " has data offsets that do not match its shape or the file");
-      std::memcpy(t.data_ptr(), bytes.data() + dataStart + offsets[0], t.nbytes());
+      torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(dtype));
+      std::memcpy(t.data_ptr(), bytes.data() + dataStart + offsets[0], nbytes);
       out[key] = t;
     }
+  } catch (const Error&) {
+    throw;
   } catch (const nlohmann::json::exception& e) {
     throw inputError(name, std::string("safetensors header is not valid: ") + e.what());
   } catch (const std::exception& e) {

@@ -49,10 +49,12 @@ PyRef readTorchSave(const fs::path& path) {
       const auto dtype = storageType(pid.items[1]->as<PyGlobal>().name);
       const int64_t numel = pid.items[4]->as<int64_t>();
       auto [data, size] = reader.getRecord("data/" + key);
+      // The record's size is checked against the pickle's element count before anything is allocated.
+      const auto element = static_cast<uint64_t>(c10::elementSize(dtype));
+      if (numel < 0 || static_cast<uint64_t>(numel) > size / element || static_cast<uint64_t>(numel) * element != size)
+        throw std::runtime_error("storage " + key + " holds " + std::to_string(size) + " bytes, not " +
+                                 std::to_string(numel) + " elements of " + std::to_string(element) + " bytes");
       torch::Tensor flat = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
-      if (size != static_cast<std::size_t>(flat.nbytes()))
-        throw std::runtime_error("storage " + key + " holds " + std::to_string(size) + " bytes, expected " +
-                                 std::to_string(flat.nbytes()));
       std::memcpy(flat.data_ptr(), data.get(), size);
       return storages[key] = PyStorage{flat};
     };

@@ -1,0 +1,12 @@
+# The fuzz targets (tests/fuzz/<name>.cpp) and the libraries whose parsers each feeds; CMakeLists.txt builds them.
+krait_fuzz_target(fuzz_pickle krait_fuzz_models)
+krait_fuzz_target(fuzz_torch_save krait_fuzz_models)
+krait_fuzz_target(fuzz_safetensors krait_fuzz_models)
+krait_fuzz_target(fuzz_plans krait_fuzz_models nlohmann_json::nlohmann_json)
+krait_fuzz_target(fuzz_manifest krait_fuzz_models)
+krait_fuzz_target(fuzz_nifti krait::io)
+krait_fuzz_target(fuzz_nrrd krait::io)
+krait_fuzz_target(fuzz_metaimage krait::io)
+krait_fuzz_target(fuzz_dicom krait::io)
+krait_fuzz_target(fuzz_dicom_seg krait::io)
+krait_fuzz_target(fuzz_dataset_json krait::io)

@@ -1,0 +1,72 @@
+// MetaImage headers that ITK's MetaIO cannot read safely (issue 23's fuzzing: a field name of 255 characters
+// or more overflowed MetaIO's fixed array and aborted the process), made from ITK's real BrainProtonDensity3Slices
+// header and data: each is refused by Krait's own header check with an input error naming the file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "krait/base/error.h"
+#include "krait/io/volume_io.h"
+#include "testdata.h"
+
+using namespace krait;
+using krait::test::fileBytes;
+using krait::test::TempDir;
+using krait::test::testData;
+
+namespace {
+
+// The real header with `from` replaced by `to`, its data beside it, and the refusal's message ("" if read).
+std::string readWith(const TempDir& dir, const std::string& from, const std::string& to) {
+  std::string header = fileBytes(testData("nifti-itk/BrainProtonDensity3Slices.mha"));
+  const auto at = header.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  header.replace(at, from.size(), to);
+  std::filesystem::copy_file(testData("nifti-itk/BrainProtonDensity3Slices.raw"), dir / "BrainProtonDensity3Slices.raw",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::ofstream(dir / "edited.mha", std::ios::binary) << header;
+  try {
+    io::readVolume(dir / "edited.mha");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Input) << e.what();
+    EXPECT_NE(std::string(e.what()).find("edited.mha"), std::string::npos) << e.what();
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(MetaImageHostileHeader, LongFieldNamesAndValuesAreRefusedBeforeMetaIoReadsThem) {
+  TempDir dir;
+  // An unknown field of 300 characters (MetaIO copied it into a 255-byte name), with '=' or without.
+  EXPECT_NE(readWith(dir, "ElementSpacing", std::string(300, 'X') + " = 1\nElementSpacing").find("at most 254"), std::string::npos);
+  EXPECT_NE(readWith(dir, "ElementSpacing", std::string(300, 'X') + "\nElementSpacing").find("at most 254"), std::string::npos);
+  // A value of 300 characters (MetaImage copies the data file's name into 255 bytes).
+  EXPECT_NE(readWith(dir, "BrainProtonDensity3Slices.raw", std::string(300, 'r') + ".raw").find("at most 254"), std::string::npos);
+}
+
+TEST(MetaImageHostileHeader, DimensionCountsBeyondMetaIoArraysAreRefused) {
+  TempDir dir;
+  // DimSize has room for 255 numbers and TransformMatrix for NDims squared of them.
+  EXPECT_NE(readWith(dir, "NDims = 3", "NDims = 300").find("is not 1 to 4"), std::string::npos);
+  EXPECT_NE(readWith(dir, "NDims = 3", "NDims = 20\nTransformMatrix = 1").find("is not 1 to 4"), std::string::npos);
+  EXPECT_NE(readWith(dir, "NDims = 3", "NDims = -1").find("is not 1 to 4"), std::string::npos);
+  EXPECT_NE(readWith(dir, "DimSize = 181 217 3", "DimSize = 181 217").find("does not give NDims = 3 sizes"), std::string::npos);
+}
+
+TEST(MetaImageHostileHeader, NumbersThatAreNoneOrOverflowAreRefused) {
+  TempDir dir;
+  // std::stoll used to throw std::invalid_argument here, which no caller expected.
+  EXPECT_NE(readWith(dir, "ElementSpacing", "ElementNumberOfChannels = many\nElementSpacing").find("is not a positive integer"),
+            std::string::npos);
+  EXPECT_NE(readWith(dir, "DimSize = 181 217 3", "DimSize = 4294967296 4294967296 3").find("beyond any file"), std::string::npos);
+  EXPECT_NE(readWith(dir, "DimSize = 181 217 3", "DimSize = 181 -217 3").find("size below 1"), std::string::npos);
+}
+
+TEST(MetaImageHostileHeader, ColonSeparatedFieldsReadAsMetaIoReadsThem) {
+  TempDir dir;
+  EXPECT_EQ(readWith(dir, "NDims = 3", "NDims: 3"), "");
+  EXPECT_EQ(io::readVolume(dir / "edited.mha").geometry().size, (std::array<int64_t, 3>{181, 217, 3}));
+}
