@@ -37,11 +37,10 @@ dict=""
 [ -f "tests/fuzz/dictionaries/$target.dict" ] && dict="-dict=tests/fuzz/dictionaries/$target.dict"
 log=$build/logs/$target-$(date -u +%Y%m%dT%H%M%SZ).log
 before=$(ls "$build/findings" | grep -c "^$target-" || true)
-# Leaks are findings too, except those of third-party readers' error paths (tests/fuzz/lsan.supp). What the
+# Leaks are findings too, except those of third-party readers' error paths (tests/fuzz/lsan.supp, built into the
+# targets with the other sanitizer settings: tests/fuzz/sanitizer_defaults.cpp.in). What the
 # libraries print (ITK's warnings, MetaIO's messages) is closed off (-close_fd_mask): libFuzzer keeps its own output.
 status=0
-ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$build/tests/fuzz/$target" $dict -max_total_time="$seconds" -timeout=60 -rss_limit_mb=4096 -print_final_stats=1 -close_fd_mask=3 \
   -artifact_prefix="$build/findings/$target-" "$corpus" "$seeds" $regressions >"$log" 2>&1 || status=$?
 after=$(ls "$build/findings" | grep -c "^$target-" || true)

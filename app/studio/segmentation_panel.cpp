@@ -81,6 +81,7 @@ SegmentationPanel::SegmentationPanel(ViewerState& state, QWidget* parent) : QWid
   connect(timer_, &QTimer::timeout, this, &SegmentationPanel::poll);
   connect(run_, &QPushButton::clicked, this, &SegmentationPanel::run);
   connect(cancel_, &QPushButton::clicked, this, [this] {
+    cancelRequested_ = true;
     if (job_) job_->cancel();
   });
   connect(accept_, &QPushButton::clicked, this, [this] {
@@ -126,6 +127,7 @@ void SegmentationPanel::addModelFolder(const QString& folder) {
 void SegmentationPanel::run() {
   if (running() || !state_.hasImage() || models_->currentIndex() < 0) return;
   if (!job_) job_ = std::make_unique<SegmentationJob>();
+  cancelRequested_ = false;
   job_->start({models_->currentData().toString().toStdString(), options(), state_.image()});
   progress_->setRange(0, 0);
   message_->setText("Starting…");
@@ -151,7 +153,9 @@ void SegmentationPanel::finish() {
   const SegmentationStatus s = job_->status();
   progress_->setRange(0, 1);
   progress_->setValue(s.error.empty() ? 1 : 0);
-  if (auto outcome = job_->take()) {
+  auto outcome = job_->take();
+  if (cancelRequested_) outcome.reset();
+  if (outcome) {
     try {
       state_.setPreview(std::move(outcome->labels), outcome->entries, {outcome->modelName, outcome->modelVersion});
       message_->setText(QString("%1: done in %2 s. Accept or Discard the preview.")
@@ -162,7 +166,8 @@ void SegmentationPanel::finish() {
     }
     Q_EMIT previewChanged();
   } else {
-    message_->setText(s.error == "cancelled" ? "Cancelled." : QString("Segmentation failed: %1").arg(QString::fromStdString(s.error)));
+    message_->setText(cancelRequested_ || s.error == "cancelled" ? "Cancelled."
+                                                                 : QString("Segmentation failed: %1").arg(QString::fromStdString(s.error)));
   }
   updateButtons();
 }

@@ -29,6 +29,8 @@ class SegmentationPanel : public QWidget {
   // What Run would ask the engine for, from the device, precision and mirroring controls.
   SegmenterOptions options() const;
   bool running() const { return job_ && job_->status().running; }
+  // The job behind the panel (for tests that need its state before the panel has looked).
+  const SegmentationJob* job() const { return job_.get(); }
   // Stops a run whose image is going away and drops its result.
   void abandon();
   // Enables the buttons that make sense now (after an image opened, a preview came or went).
@@ -45,6 +47,9 @@ class SegmentationPanel : public QWidget {
 
   ViewerState& state_;
   std::unique_ptr<SegmentationJob> job_;
+  // Cancel was pressed for this run: a result that arrives anyway (the run ended before it saw the flag, or
+  // before this panel looked) is dropped, so a cancelled run never shows a preview.
+  bool cancelRequested_ = false;
   QComboBox* models_ = nullptr;
   QComboBox* devices_ = nullptr;
   QComboBox* precision_ = nullptr;

@@ -176,8 +176,17 @@ StackPlan planStack(const std::vector<FramePlacement>& frames, int rows, int col
     throw inputError(name, "series has " + what + "; it is not a regular grid (allow resampling to load it)");
   plan.resample = true;
   const double gridStep = uneven ? medianStep : step;
+  // The regular grid may fill gaps (a missing slice, a thicker section), not stand for a stack of which the
+  // images are a small part: a stray position far from the rest (or fuzzed positions) would ask for a grid of
+  // millions of slices from a few images.
+  const double gridSlices = depth.back() / gridStep + 1;
+  const double allowed = std::max(64.0, 10.0 * static_cast<double>(plan.positions.size()));
+  if (!std::isfinite(gridSlices) || gridSlices > allowed)
+    throw inputError(name, "series has " + what + " over " + mm(depth.back()) + " mm: a regular " + mm(gridStep) +
+                               " mm grid would need " + (std::isfinite(gridSlices) ? std::to_string(std::llround(gridSlices)) : std::string("infinitely many")) +
+                               " slices for " + std::to_string(plan.positions.size()) + " images; it is not resampled");
   plan.regular.spacing[2] = gridStep;
-  plan.regular.size[2] = static_cast<int64_t>(std::llround(depth.back() / gridStep)) + 1;
+  plan.regular.size[2] = static_cast<int64_t>(std::llround(gridSlices - 1)) + 1;
   notes.push_back(what + ": resampled to a regular " + mm(gridStep) + " mm grid along the slice normal");
   return plan;
 }

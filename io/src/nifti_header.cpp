@@ -49,8 +49,8 @@ class Fields {
 };
 
 void fillNifti1(const Fields& f, NiftiHeader& h) {
-  const int n = f.at<int16_t>(40);
-  for (int i = 1; i <= n && i < 8; ++i) h.dims.push_back(f.at<int16_t>(40 + 2 * i));
+  h.rank = f.at<int16_t>(40);
+  for (int i = 1; i <= h.rank && i < 8; ++i) h.dims.push_back(f.at<int16_t>(40 + 2 * i));
   h.datatype = f.at<int16_t>(70);
   h.bitsPerVoxel = f.at<int16_t>(72);
   for (int i = 0; i < 8; ++i) h.pixdim[i] = f.at<float>(76 + 4 * i);
@@ -68,8 +68,8 @@ void fillNifti1(const Fields& f, NiftiHeader& h) {
 }
 
 void fillNifti2(const Fields& f, NiftiHeader& h) {
-  const int64_t n = f.at<int64_t>(16);
-  for (int64_t i = 1; i <= n && i < 8; ++i) h.dims.push_back(f.at<int64_t>(16 + 8 * i));
+  h.rank = f.at<int64_t>(16);
+  for (int64_t i = 1; i <= h.rank && i < 8; ++i) h.dims.push_back(f.at<int64_t>(16 + 8 * i));
   h.datatype = f.at<int16_t>(12);
   h.bitsPerVoxel = f.at<int16_t>(14);
   for (int i = 0; i < 8; ++i) h.pixdim[i] = f.at<double>(104 + 8 * i);
@@ -160,6 +160,20 @@ std::optional<PixelType> pixelTypeOf(int datatype) {
   }
 }
 
+// The size of every NIfTI-1 datatype (nifti1.h), as niftilib sizes voxels.
+std::optional<int> datatypeBits(int datatype) {
+  switch (datatype) {
+    case 2: case 256: return 8;
+    case 4: case 512: return 16;
+    case 8: case 16: case 768: case 2304: return 32;
+    case 128: return 24;
+    case 32: case 64: case 1024: case 1280: return 64;
+    case 1536: case 1792: return 128;
+    case 2048: return 256;
+    default: return std::nullopt;
+  }
+}
+
 PixelType niftiPixelType(int datatype, const std::string& name) {
   if (const auto type = pixelTypeOf(datatype)) return *type;
   throw inputError(name, "NIfTI datatype " + std::to_string(datatype) + " is not supported");
@@ -191,7 +205,13 @@ NiftiHeader readNiftiHeader(const fs::path& path) {
   if (h.version == 1) fillNifti1(fields, h);
   else fillNifti2(fields, h);
 
-  if (h.dims.empty() || h.dims.size() > 7) throw inputError(name, "header has an invalid number of dimensions");
+  // dim[0] outside 1..7 is not only invalid: niftilib (ITK's reader) takes it as the sign of the other byte order
+  // and reads every field swapped, sizes included (found by fuzzing: a 515-byte file became 4.7 GB of voxels).
+  if (h.rank < 1 || h.rank > 7) throw inputError(name, "header's dim[0] is " + std::to_string(h.rank) + ", not 1 to 7");
+  // niftilib sizes voxels by the datatype, not by bitpix: the two must agree for the checks below to hold.
+  if (const auto bits = datatypeBits(h.datatype); bits && *bits != h.bitsPerVoxel)
+    throw inputError(name, "bits per voxel (" + std::to_string(h.bitsPerVoxel) + ") do not match datatype " +
+                               std::to_string(h.datatype) + " (" + std::to_string(*bits) + " bits)");
   for (int64_t d : h.dims)
     if (d < 1) throw inputError(name, "header has an image size below 1");
   for (std::size_t a = 1; a <= std::min<std::size_t>(3, h.dims.size()); ++a)

@@ -15,6 +15,7 @@ namespace krait::io {
 struct NiftiHeader {
   int version = 1;  // 1 or 2
   bool swapped = false;
+  int64_t rank = 0;           // dim[0]
   std::vector<int64_t> dims;  // dim[1..dim[0]]
   int datatype = 0;
   int bitsPerVoxel = 0;

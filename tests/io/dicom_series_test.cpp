@@ -169,3 +169,22 @@ TEST(DicomSeries, GantryTiltIsCorrectedOrRefused) {
   const double got = tilted.valueAt(128, j + static_cast<int64_t>(std::lround(rowsShifted)), 10);
   EXPECT_NEAR(got, want, std::max(40.0, 0.15 * std::abs(want)));
 }
+
+TEST(DicomSeries, AStraySliceFarFromTheRestIsNotResampledIntoAHugeGrid) {
+  // Issue 23's fuzzing: positions that put one image far from the others ask the resampler for a grid of many
+  // slices per image (fuzzed ones for 10^17 bytes); here 5 m away at a 7 mm step, 37 per image. Resampling fills
+  // gaps, up to 10 slices per image.
+  TempDir dir;
+  copySeries(dir.path());
+  const Geometry g = io::readVolume(dir.path()).geometry();
+  Vec3 p = test::position(dir / "IM000001");
+  for (int r = 0; r < 3; ++r) p[r] += 5000.0 * g.direction[r][2];
+  test::setPosition(dir / "IM000001", p);
+  try {
+    io::readVolume(dir.path());
+    FAIL() << "resampled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Input);
+    EXPECT_NE(std::string(e.what()).find("slices for 20 images; it is not resampled"), std::string::npos) << e.what();
+  }
+}

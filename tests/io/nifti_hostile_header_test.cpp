@@ -94,3 +94,16 @@ TEST(NiftiHostileHeader, ANonFiniteOrientationIsRefusedBeforeItkSeesIt) {
   put(bytes, 256, std::numeric_limits<float>::infinity());  // quatern_b
   EXPECT_NE(refusal(dir / "qform.nii", bytes).find("qform holds a value that is not a finite number"), std::string::npos);
 }
+
+TEST(NiftiHostileHeader, ADimZeroThatNiftilibTakesForTheOtherByteOrderIsRefused) {
+  // niftilib reads every field swapped when dim[0] is not 1..7: Krait's check of the sizes would not hold for ITK.
+  TempDir dir;
+  std::string bytes = fileBytes(testData("nifti-nibabel/functional.nii"));
+  put<int16_t>(bytes, 40, 768);
+  EXPECT_NE(refusal(dir / "rank.nii", bytes).find("dim[0] is 768, not 1 to 7"), std::string::npos);
+  // niftilib sizes voxels by the datatype: float64 with bitpix 8 would read 8 times the bytes checked.
+  bytes = fileBytes(testData("nifti-nibabel/functional.nii"));
+  put<int16_t>(bytes, 70, 64);
+  put<int16_t>(bytes, 72, 8);
+  EXPECT_NE(refusal(dir / "bitpix.nii", bytes).find("bits per voxel (8) do not match datatype 64 (64 bits)"), std::string::npos);
+}

@@ -1,0 +1,45 @@
+# The sanitizer build's tests (scripts/sanitize.sh; CI runs it after the normal suite). Everything here is built
+# with clang, AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer (FuzzBuild.cmake), and a report of
+# any of them fails the test; leaks count except the third-party ones tests/fuzz/lsan.supp names.
+# - krait_sanitize_io_tests: the io tests of real catalogue files and bad input (NIfTI, MetaImage, DICOM).
+# - krait_sanitize_models_tests: the checkpoint readers and the unpickler against hostile pickles.
+# - Replay.<target>: every fuzz target over its fixed findings (regressions/) and its seeds, each input once
+#   (scripts/sanitize.sh writes the seeds with make_seeds.py first).
+# The sanitizers' settings and leak suppressions, built into every program here (sanitizer_defaults.cpp.in).
+file(READ ${CMAKE_CURRENT_LIST_DIR}/lsan.supp KRAIT_LSAN_SUPPRESSIONS)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/lsan.supp)
+configure_file(${CMAKE_CURRENT_LIST_DIR}/sanitizer_defaults.cpp.in ${CMAKE_CURRENT_BINARY_DIR}/sanitizer_defaults.cpp @ONLY)
+add_library(krait_sanitizer_defaults OBJECT ${CMAKE_CURRENT_BINARY_DIR}/sanitizer_defaults.cpp)
+
+find_package(GTest REQUIRED)
+include(GoogleTest)
+include(${PROJECT_SOURCE_DIR}/tests/support/TestFiles.cmake)
+set(krait_sanitizer_env "KRAIT_TESTDATA=${KRAIT_TESTDATA}")
+
+set(io_tests ${PROJECT_SOURCE_DIR}/tests/io)
+add_executable(krait_sanitize_io_tests ${io_tests}/io_bad_input_test.cpp ${io_tests}/nifti_hostile_header_test.cpp
+  ${io_tests}/metaimage_hostile_header_test.cpp ${io_tests}/nifti_catalogue_test.cpp ${io_tests}/nifti_reader_test.cpp
+  ${io_tests}/dicom_bad_input_test.cpp ${io_tests}/dicom_catalogue_test.cpp ${io_tests}/dicom_reference.cpp)
+target_include_directories(krait_sanitize_io_tests PRIVATE ${PROJECT_SOURCE_DIR}/io/src ${io_tests})
+target_link_libraries(krait_sanitize_io_tests PRIVATE krait_test_files krait::io DCMTK::dcmdata ZLIB::ZLIB)
+
+add_executable(krait_sanitize_models_tests ${PROJECT_SOURCE_DIR}/tests/unit/pickle_safety_test.cpp
+  ${PROJECT_SOURCE_DIR}/tests/unit/checkpoint_test.cpp)
+target_link_libraries(krait_sanitize_models_tests PRIVATE krait_test_files krait_fuzz_models)
+set_target_properties(krait_sanitize_models_tests PROPERTIES CXX_STANDARD 17)  # LibTorch's headers under clang
+target_compile_definitions(krait_sanitize_models_tests PRIVATE KRAIT_FIXTURES="${PROJECT_SOURCE_DIR}/tests/fixtures")
+
+foreach(tests krait_sanitize_io_tests krait_sanitize_models_tests)
+  target_link_libraries(${tests} PRIVATE krait_sanitizer_defaults)
+  gtest_discover_tests(${tests} PROPERTIES ENVIRONMENT "${krait_sanitizer_env}" LABELS sanitize DISCOVERY_MODE PRE_TEST)
+endforeach()
+
+# The replays, one per fuzz target (targets.cmake).
+function(krait_replay_test name)
+  set(inputs ${CMAKE_BINARY_DIR}/seeds/${name})
+  if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/regressions/${name})
+    list(APPEND inputs ${CMAKE_CURRENT_LIST_DIR}/regressions/${name})
+  endif()
+  add_test(NAME Replay.${name} COMMAND ${name} -runs=0 -close_fd_mask=3 -rss_limit_mb=4096 ${inputs})
+  set_tests_properties(Replay.${name} PROPERTIES ENVIRONMENT "${krait_sanitizer_env}" LABELS sanitize)
+endfunction()
