@@ -77,8 +77,9 @@ TEST(PipelineCuda, TileBatchHalvesOnOutOfMemoryAndGivesTheSameLogits) {
   const torch::Tensor wide = torch::randn({512, 1, 3, 3, 3}).cuda() * 0.1, narrow = torch::randn({3, 512, 1, 1, 1}).cuda() * 0.1;
   int64_t largest = 0;
   const TilePredictor predictor = [&](const torch::Tensor& tiles) {
-    largest = std::max(largest, tiles.size(0));
-    return torch::conv3d(torch::relu(torch::conv3d(tiles, wide, {}, 1, 1)), narrow);  // 512 x 64^3 floats per tile
+    torch::Tensor logits = torch::conv3d(torch::relu(torch::conv3d(tiles, wide, {}, 1, 1)), narrow);  // 512 x 64^3 floats per tile
+    largest = std::max(largest, tiles.size(0));  // the largest batch that fitted
+    return logits;
   };
   const torch::Tensor image = torch::randn({1, 160, 160, 160}).cuda();
   SlidingWindowOptions o;
