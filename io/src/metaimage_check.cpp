@@ -126,7 +126,11 @@ void checkMetaImageComplete(const fs::path& header) {
     if (h.dataStart < 0) throw inputError(name, "header announces voxel data but the file ends after it");
     data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   } else {
-    std::ifstream raw(header.parent_path() / file, std::ios::binary);
+    // Only a regular file: a folder throws from the stream, and a device (/dev/zero) or a pipe never ends.
+    std::error_code ec;
+    const fs::path dataFile = header.parent_path() / file;
+    if (!fs::is_regular_file(dataFile, ec)) throw inputError(name, "voxel data file " + file + " is not a file");
+    std::ifstream raw(dataFile, std::ios::binary);
     if (!raw) throw inputError(name, "voxel data file " + file + " cannot be opened");
     data.assign(std::istreambuf_iterator<char>(raw), std::istreambuf_iterator<char>());
   }

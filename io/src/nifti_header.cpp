@@ -219,13 +219,16 @@ NiftiHeader readNiftiHeader(const fs::path& path) {
       throw inputError(name, "voxel size along axis " + std::to_string(a - 1) + " is " + std::to_string(h.pixdim[a]) +
                                  " (must be finite and positive)");
   if (h.bitsPerVoxel <= 0 || h.bitsPerVoxel % 8 != 0) throw inputError(name, "header has an invalid bits per voxel");
-  // The orientation that ITK will use must be finite: ITK's NIfTI reader aborts the process (vnl's assert_finite
-  // in an SVD) on a NaN or infinite qform or sform (found by fuzzing, tests/fuzz/fuzz_nifti).
-  const auto finite = [](const auto& values) { return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); }); };
-  if (h.qformCode > 0 && !(finite(h.quatern) && finite(h.qoffset)))
-    throw inputError(name, "the qform holds a value that is not a finite number");
-  if (h.sformCode > 0 && !std::all_of(h.srow.begin(), h.srow.end(), finite))
-    throw inputError(name, "the sform holds a value that is not a finite number");
+  // The orientation that ITK will use must be finite and of a size a scanner gives (within 10^9 mm): ITK's NIfTI
+  // reader aborts the process (vnl's assert_finite in an SVD) on a NaN or infinite qform or sform, and its SVD
+  // runs for minutes on an sform holding 1.7e38 (both found by fuzzing, tests/fuzz/fuzz_nifti).
+  const auto plausible = [](const auto& values) {
+    return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v) && std::abs(v) < 1e9; });
+  };
+  if (h.qformCode > 0 && !(plausible(h.quatern) && plausible(h.qoffset)))
+    throw inputError(name, "the qform holds a value that is not finite or beyond 10^9 mm");
+  if (h.sformCode > 0 && !std::all_of(h.srow.begin(), h.srow.end(), plausible))
+    throw inputError(name, "the sform holds a value that is not finite or beyond 10^9 mm");
   int64_t dataBytes = h.bitsPerVoxel / 8;
   for (int64_t d : h.dims)
     if (__builtin_mul_overflow(dataBytes, d, &dataBytes) || dataBytes > kMaxFileBytes)

@@ -70,3 +70,10 @@ TEST(MetaImageHostileHeader, ColonSeparatedFieldsReadAsMetaIoReadsThem) {
   EXPECT_EQ(readWith(dir, "NDims = 3", "NDims: 3"), "");
   EXPECT_EQ(io::readVolume(dir / "edited.mha").geometry().size, (std::array<int64_t, 3>{181, 217, 3}));
 }
+
+TEST(MetaImageHostileHeader, ADataFileThatIsNoFileIsRefused) {
+  // A folder made the stream throw std::ios_base::failure (fuzzing); /dev/zero would be read forever.
+  TempDir dir;
+  EXPECT_NE(readWith(dir, "BrainProtonDensity3Slices.raw", ".").find("voxel data file . is not a file"), std::string::npos);
+  EXPECT_NE(readWith(dir, "BrainProtonDensity3Slices.raw", "/dev/zero").find("is not a file"), std::string::npos);
+}
