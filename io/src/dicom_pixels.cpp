@@ -1,5 +1,9 @@
 #include "dicom_pixels.h"
 
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -97,6 +101,37 @@ std::vector<double> applyPalette(const std::vector<double>& index, const Palette
   return rgb;
 }
 
+// DCMTK 3.6.7's RLE decoder follows a fragment's segment offsets without checking them against the fragment: an
+// offset past its end reads out of bounds and crashes (found by fuzzing, tests/fuzz/fuzz_dicom). Every fragment's
+// RLE header (16 little-endian 32-bit values: the segment count, then the segments' offsets) is checked first.
+void checkRleFragments(DcmDataset& dataset, const std::string& file) {
+  DcmElement* element = nullptr;
+  if (dataset.findAndGetElement(DCM_PixelData, element).bad() || !element) return;
+  const DcmRepresentationParameter* parameter = nullptr;
+  DcmPixelSequence* sequence = nullptr;
+  if (OFstatic_cast(DcmPixelData*, element)->getEncapsulatedRepresentation(EXS_RLELossless, parameter, sequence).bad() ||
+      !sequence)
+    return;  // DCMTK's own decoding says what is wrong
+  for (unsigned long i = 1; i < sequence->card(); ++i) {  // item 0 is the basic offset table
+    DcmPixelItem* item = nullptr;
+    Uint8* bytes = nullptr;
+    if (sequence->getItem(item, i).bad() || !item || item->getUint8Array(bytes).bad() || !bytes) continue;
+    const Uint32 length = item->getLength();
+    const std::string fragment = "RLE fragment " + std::to_string(i);
+    if (length < 64) throw inputError(file, fragment + " is shorter than its 64-byte header");
+    const auto value = [&](int k) {
+      return static_cast<Uint32>(bytes[4 * k] | (bytes[4 * k + 1] << 8) | (bytes[4 * k + 2] << 16) | (bytes[4 * k + 3] << 24));
+    };
+    const Uint32 segments = value(0);
+    if (segments < 1 || segments > 15)
+      throw inputError(file, fragment + " has " + std::to_string(segments) + " segments (RLE allows 1 to 15)");
+    for (int s = 1; s <= static_cast<int>(segments); ++s)
+      if (value(s) < 64 || value(s) >= length || (s > 1 && value(s) < value(s - 1)))
+        throw inputError(file, fragment + ": segment " + std::to_string(s) + " starts at byte " + std::to_string(value(s)) +
+                                   ", outside the fragment's " + std::to_string(length) + " bytes or before the one before it");
+  }
+}
+
 }  // namespace
 
 PixelLayout readPixelLayout(DcmDataset& ds, const std::string& file) {
@@ -146,6 +181,7 @@ std::vector<double> FrameDecoder::decode(unsigned long frame) {
     DcmElement* element = nullptr;
     if (dataset.findAndGetElement(DCM_PixelData, element).bad() || !element) throw inputError(file, "has no pixel data");
     auto* pixelData = OFstatic_cast(DcmPixelData*, element);
+    if (dataset.getOriginalXfer() == EXS_RLELossless) checkRleFragments(dataset, file);
     Uint32 frameSize = 0;
     if (pixelData->getUncompressedFrameSize(&dataset, frameSize).bad()) throw inputError(file, "cannot size the pixel data");
     std::vector<uint8_t> buffer(frameSize + (frameSize & 1));
