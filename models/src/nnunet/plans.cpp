@@ -13,7 +13,8 @@ json resolveConfiguration(const json& configurations, const std::string& name, c
   json config = configurations.at(name);
   if (!config.contains("inherits_from")) return config;
   if (depth > 8) throw inputError(path.string(), "configuration '" + name + "' inherits in a cycle");
-  json merged = resolveConfiguration(configurations, config.at("inherits_from").get<std::string>(), path, depth + 1);
+  const auto parent = valueAs<std::string>(config.at("inherits_from"), path, "configuration '" + name + "' inherits_from");
+  json merged = resolveConfiguration(configurations, parent, path, depth + 1);
   for (const auto& [key, value] : config.items()) merged[key] = value;
   merged.erase("inherits_from");
   return merged;
@@ -72,23 +73,24 @@ DatasetDescription readDatasetDescription(const fs::path& datasetJson) {
   for (size_t i = 0; i < channels.size(); ++i) {
     const std::string key = std::to_string(i);
     if (!channels.contains(key)) throw inputError(datasetJson.string(), "channel_names lacks channel " + key);
-    out.channelNames.push_back(channels.at(key).get<std::string>());
+    out.channelNames.push_back(valueAs<std::string>(channels.at(key), datasetJson, "channel_names '" + key + "'"));
   }
   if (!d.contains("labels") || !d.at("labels").is_object()) throw inputError(datasetJson.string(), "no 'labels'");
   for (const auto& [name, value] : d.at("labels").items()) {
     Label label{name, {}};
     if (value.is_array()) {
       out.regions = true;
-      label.values = value.get<std::vector<int>>();
+      label.values = valueAs<std::vector<int>>(value, datasetJson, "label '" + name + "'");
     } else if (value.is_number_integer()) {
-      label.values = {value.get<int>()};
+      label.values = {valueAs<int>(value, datasetJson, "label '" + name + "'")};
     } else {
       throw inputError(datasetJson.string(), "label '" + name + "' is neither an integer nor a list of integers");
     }
     out.labels.push_back(label);
   }
-  if (d.contains("regions_class_order")) out.regionClassOrder = d.at("regions_class_order").get<std::vector<int>>();
-  if (d.contains("file_ending")) out.fileEnding = d.at("file_ending").get<std::string>();
+  if (d.contains("regions_class_order"))
+    out.regionClassOrder = valueAs<std::vector<int>>(d.at("regions_class_order"), datasetJson, "regions_class_order");
+  if (d.contains("file_ending")) out.fileEnding = valueAs<std::string>(d.at("file_ending"), datasetJson, "file_ending");
   return out;
 }
 

@@ -36,16 +36,17 @@ template <typename T> struct hasMappedType<T, std::void_t<typename T::mapped_typ
 
 // nlohmann's get<int>() casts a float (1e300, 2.5) to the integer unchecked: undefined behaviour, or a silently
 // truncated value. Integer fields therefore must hold JSON integers that fit the type.
-template <typename T>
-bool fitsIntegers(const json& j) {
+template <typename T, typename J>
+bool fitsIntegers(const J& j) {
   if constexpr (std::is_same_v<T, json> || std::is_same_v<T, nlohmann::ordered_json> || std::is_same_v<T, std::string>) {
+    (void)j;
     return true;
   } else if constexpr (std::is_same_v<T, bool>) {
     return j.is_boolean();
   } else if constexpr (std::is_integral_v<T>) {
     if (!j.is_number_integer()) return false;
-    if (j.is_number_unsigned()) return j.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
-    const int64_t v = j.get<int64_t>();
+    if (j.is_number_unsigned()) return j.template get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+    const int64_t v = j.template get<int64_t>();
     return v >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
            (v < 0 || static_cast<uint64_t>(v) <= static_cast<uint64_t>(std::numeric_limits<T>::max()));
   } else if constexpr (hasMappedType<T>::value) {  // std::map from a JSON object
@@ -61,6 +62,16 @@ bool fitsIntegers(const json& j) {
   } else {
     return true;
   }
+}
+
+// A value of a type checked as fitsIntegers does, or Error(Input) naming `path` and `what`.
+template <typename T, typename J>
+T valueAs(const J& value, const fs::path& path, const std::string& what) {
+  try {
+    if (fitsIntegers<T>(value)) return value.template get<T>();
+  } catch (const nlohmann::detail::exception&) {
+  }
+  throw inputError(path.string(), what + " has an unexpected type or an integer out of range");
 }
 
 template <typename T>
