@@ -155,6 +155,7 @@ PixelLayout readPixelLayout(DcmDataset& ds, const std::string& file) {
     throw inputError(file, "inconsistent BitsStored/HighBit");
   if (l.samplesPerPixel != 1 && l.samplesPerPixel != 3)
     throw inputError(file, std::to_string(l.samplesPerPixel) + " samples per pixel are not supported");
+  if (ds.getOriginalXfer() == EXS_RLELossless) checkRleFragments(ds, file);  // once per file, before any frame
   return l;
 }
 
@@ -181,7 +182,6 @@ std::vector<double> FrameDecoder::decode(unsigned long frame) {
     DcmElement* element = nullptr;
     if (dataset.findAndGetElement(DCM_PixelData, element).bad() || !element) throw inputError(file, "has no pixel data");
     auto* pixelData = OFstatic_cast(DcmPixelData*, element);
-    if (dataset.getOriginalXfer() == EXS_RLELossless) checkRleFragments(dataset, file);
     Uint32 frameSize = 0;
     if (pixelData->getUncompressedFrameSize(&dataset, frameSize).bad()) throw inputError(file, "cannot size the pixel data");
     std::vector<uint8_t> buffer(frameSize + (frameSize & 1));
