@@ -10,6 +10,7 @@
 
 #include "krait/base/error.h"
 #include "nifti_description.h"
+#include "nrrd_check.h"
 
 namespace fs = std::filesystem;
 using IOComponent = itk::IOComponentEnum;
@@ -112,6 +113,7 @@ Volume readItkVolume(const fs::path& path, FileFormat format, std::vector<std::s
     const int channels = dims == 4 ? static_cast<int>(io->GetDimensions(3)) : static_cast<int>(components);
     const Geometry geometry = geometryFrom(*io);
     validateGeometry(geometry, name);
+    if (format == FileFormat::Nrrd) checkNrrdData(path, io->GetImageSizeInBytes());
     Volume volume(geometry, pixelTypeFor(io->GetComponentType(), name), channels);
     if (static_cast<std::size_t>(io->GetImageSizeInBytes()) != volume.byteSize())
       throw inputError(name, "header and voxel data sizes disagree");

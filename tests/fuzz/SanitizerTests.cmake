@@ -18,7 +18,7 @@ set(krait_sanitizer_env "KRAIT_TESTDATA=${KRAIT_TESTDATA}")
 
 set(io_tests ${PROJECT_SOURCE_DIR}/tests/io)
 add_executable(krait_sanitize_io_tests ${io_tests}/io_bad_input_test.cpp ${io_tests}/nifti_hostile_header_test.cpp
-  ${io_tests}/metaimage_hostile_header_test.cpp ${io_tests}/nifti_catalogue_test.cpp ${io_tests}/nifti_reader_test.cpp
+  ${io_tests}/metaimage_hostile_header_test.cpp ${io_tests}/nrrd_hostile_header_test.cpp ${io_tests}/nifti_catalogue_test.cpp ${io_tests}/nifti_reader_test.cpp
   ${io_tests}/dicom_bad_input_test.cpp ${io_tests}/dicom_catalogue_test.cpp ${io_tests}/dicom_reference.cpp)
 target_include_directories(krait_sanitize_io_tests PRIVATE ${PROJECT_SOURCE_DIR}/io/src ${io_tests})
 target_link_libraries(krait_sanitize_io_tests PRIVATE krait_test_files krait::io DCMTK::dcmdata ZLIB::ZLIB)

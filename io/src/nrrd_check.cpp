@@ -1,0 +1,140 @@
+#include "nrrd_check.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "krait/base/error.h"
+
+namespace fs = std::filesystem;
+
+namespace krait::io {
+
+namespace {
+
+// deflate's largest ratio, as the NIfTI reader's gzip check uses it.
+constexpr uint64_t kDeflateRatio = 1032;
+
+struct Header {
+  std::map<std::string, std::string> fields;  // NRRD field name -> description (key/value pairs are not kept)
+  std::vector<std::string> listedFiles;       // the names after "data file: LIST"
+  std::streamoff dataStart = -1;              // where attached data begins, after the blank line
+};
+
+std::string trimmed(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t\r"));
+  s.erase(s.find_last_not_of(" \t\r") + 1);
+  return s;
+}
+
+// The fields as NrrdIO reads them: "name: description" lines, "key:=value" pairs and "#" comments, up to the blank
+// line that starts attached data; after "data file: LIST" every further line names a data file.
+Header readHeader(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  Header h;
+  std::string line;
+  std::getline(in, line);  // the NRRD000N magic, which ITK has checked
+  bool list = false;
+  while (std::getline(in, line)) {
+    line = trimmed(line);
+    if (list) {
+      if (!line.empty()) h.listedFiles.push_back(line);
+      continue;
+    }
+    if (line.empty()) {
+      h.dataStart = in.tellg();
+      break;
+    }
+    if (line[0] == '#' || line.find(":=") != std::string::npos) continue;
+    const std::size_t colon = line.find(": ");
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (const char* spaced : {"data file", "byte skip"})
+      if (name == spaced) name.erase(name.find(' '), 1);
+    h.fields[name] = trimmed(line.substr(colon + 2));
+    list = name == "datafile" && h.fields[name].rfind("LIST", 0) == 0;
+  }
+  return h;
+}
+
+// A regular file's size; a folder, device or pipe as a data file is refused (/dev/zero would never end).
+uint64_t dataFileSize(const fs::path& file, const std::string& name) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) throw inputError(name, "voxel data file " + file.string() + " is not a file");
+  return fs::file_size(file, ec);
+}
+
+// The names of "data file: <format> <min> <max> <step> [<subdim>]", whose format holds one %d (with a width or
+// flags); anything else in the format is refused rather than handed to a printf.
+std::vector<std::string> formattedFiles(const std::string& value, const std::string& name) {
+  std::istringstream words(value);
+  std::string format;
+  long long first = 0, last = 0, step = 0;
+  words >> format >> first >> last >> step;
+  const std::size_t percent = format.find('%');
+  const std::size_t d = format.find_first_not_of("0123456789-+ ", percent + 1);
+  if (!words || step == 0 || percent == std::string::npos || d == std::string::npos || format[d] != 'd' ||
+      format.find('%', percent + 1) != std::string::npos)
+    throw inputError(name, "data file '" + value + "' is not a format with one %d and its range");
+  std::vector<std::string> files;
+  for (long long i = first; step > 0 ? i <= last : i >= last; i += step) {
+    char buffer[4096];
+    std::snprintf(buffer, sizeof buffer, format.c_str(), static_cast<int>(i));
+    files.emplace_back(buffer);
+    if (files.size() > (1u << 20)) throw inputError(name, "data file '" + value + "' names over a million files");
+  }
+  return files;
+}
+
+// How many bytes of data the header points at: what follows the blank line, or the detached files less their byte
+// skip (line skips are left to ITK: counting them would only lower the total).
+uint64_t availableBytes(const fs::path& path, const Header& h) {
+  const std::string name = path.string();
+  const auto fileField = h.fields.find("datafile");
+  const auto skipField = h.fields.find("byteskip");
+  long long skip = 0;
+  if (skipField != h.fields.end()) std::istringstream(skipField->second) >> skip;
+  const auto afterSkip = [&](uint64_t size) { return skip > 0 ? size - std::min<uint64_t>(size, skip) : size; };
+  if (fileField == h.fields.end()) {
+    if (h.dataStart < 0) throw inputError(name, "header announces voxel data but the file ends after it");
+    return afterSkip(dataFileSize(path, name) - std::min<uint64_t>(dataFileSize(path, name), h.dataStart));
+  }
+  std::vector<std::string> files;
+  if (fileField->second.rfind("LIST", 0) == 0) files = h.listedFiles;
+  else if (fileField->second.find('%') != std::string::npos) files = formattedFiles(fileField->second, name);
+  else files = {fileField->second};
+  uint64_t total = 0;
+  for (const std::string& file : files) {
+    const fs::path data = fs::path(file).is_absolute() ? fs::path(file) : path.parent_path() / file;
+    total += afterSkip(dataFileSize(data, name));
+  }
+  return total;
+}
+
+}  // namespace
+
+void checkNrrdData(const fs::path& header, uint64_t expectedBytes) {
+  const std::string name = header.string();
+  const Header h = readHeader(header);
+  const auto encodingField = h.fields.find("encoding");
+  const std::string encoding = encodingField == h.fields.end() ? "" : encodingField->second;
+  if (encoding == "bzip2" || encoding == "bz2")
+    throw inputError(name, "bzip2-encoded voxel data: ITK's NRRD reader cannot decode it (raw, gzip, hex and ASCII it can)");
+  const uint64_t available = availableBytes(header, h);
+  // The most bytes of voxels that much data can give in each encoding; ASCII needs a character per value, and a
+  // value is at most 8 bytes.
+  uint64_t most = available;
+  if (encoding == "gzip" || encoding == "gz") most = available * kDeflateRatio;
+  else if (encoding == "hex") most = available / 2;
+  else if (encoding == "ascii" || encoding == "text" || encoding == "txt") most = available * 8;
+  if (expectedBytes > most)
+    throw inputError(name, encoding == "raw" ? "voxel data is truncated (" + std::to_string(available) + " of " +
+                                                   std::to_string(expectedBytes) + " bytes)"
+                                             : "the header announces " + std::to_string(expectedBytes) + " bytes of voxels, more than its " +
+                                                   std::to_string(available) + " bytes of " + encoding + " data can hold");
+}
+
+}  // namespace krait::io
