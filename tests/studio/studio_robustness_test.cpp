@@ -1,7 +1,8 @@
 // The studio against hostile input (issue 23): every committed fuzz finding, opened as an image and as a label map,
 // is refused with a message naming it and the open image is kept; KRAIT_FUZZ_CORPUS, when set, adds a fuzz build's
-// corpus folders (build-fuzz/corpus, by hand). A segmentation cancelled after its run ended, before the window
-// took the result, shows no preview and leaves the label map as it was.
+// corpus folders (build-fuzz/corpus, by hand). A segmentation cancelled before it preprocessed anything, or after its
+// run ended but before the window took the result, shows no preview and leaves the label map as it was (the engine's
+// stop at every stage: tests/engine/segmenter_cancel_test.cpp; in the middle of the tiles: studio_workflow_test.cpp).
 #include <QPushButton>
 #include <QThread>
 
@@ -94,6 +95,23 @@ TEST_F(StudioWindow, ACancelThatComesAfterTheRunEndedShowsNoPreview) {
   // ...and the user's Cancel arrives before the window took the result.
   panel->findChild<QPushButton*>("cancel")->click();
   ASSERT_TRUE(QTest::qWaitFor([&] { return panel->message() == "Cancelled."; }, 10000)) << panel->message().toStdString();
+  EXPECT_FALSE(window_->state().hasPreview());
+  EXPECT_FALSE(window_->state().labels().modified());
+}
+
+TEST_F(StudioWindow, ACancelWhileTheModelLoadsStopsTheRunBeforeItPreprocesses) {
+  ASSERT_EQ(window_->openPath(testFile("nifti-nibabel/anatomical.nii"), true), QString());
+  SegmentationPanel* panel = window_->segmentationPanel();
+  panel->addModelFolder(QString::fromStdString((fs::path(KRAIT_FIXTURES) / "pipeline" / "t1_2d_on_3d" / "model").string()));
+  panel->run();
+  // The click comes before the window processes an event: the job is starting or loading the model.
+  panel->findChild<QPushButton*>("cancel")->click();
+  ASSERT_TRUE(QTest::qWaitFor([&] { return !panel->running() && panel->message() == "Cancelled."; }, 60000))
+      << panel->message().toStdString();
+  const SegmentationStatus s = panel->job()->status();
+  EXPECT_NE(s.error.find("cancel"), std::string::npos) << s.error;
+  EXPECT_EQ(s.stage, "preprocess");  // the stage's first report is where the engine stopped
+  EXPECT_EQ(s.done, 0);
   EXPECT_FALSE(window_->state().hasPreview());
   EXPECT_FALSE(window_->state().labels().modified());
 }

@@ -33,8 +33,11 @@ SegmentationResult runSegmentation(const torch::Tensor& image, const std::vector
                                    const PipelineOptions& options) {
   checkInput(image, spacing, plan, folds.size());
   c10::InferenceMode inference;
+  // A cancel is honoured at every stage's start and end as well as between tiles, so that one asked for while the
+  // image is preprocessed or the labels exported gives no result either.
   auto report = [&](const std::string& stage, int64_t done, int64_t total) {
     if (options.progress) options.progress({stage, done, total});
+    if (options.cancelled && options.cancelled->load()) throw Error(ErrorKind::Cancelled, "cancelled");
   };
   SegmentationResult result;
 
@@ -44,6 +47,7 @@ SegmentationResult runSegmentation(const torch::Tensor& image, const std::vector
   result.record = pre.record;
   result.networkGrid = {pre.data.size(1), pre.data.size(2), pre.data.size(3)};
   result.seconds.preprocess = secondsSince(start);
+  report("preprocess", 1, 1);
 
   start = std::chrono::steady_clock::now();
   SlidingWindowOptions window{plan.patchSize, options.stepSize, {}, options.device, options.tileBatch};

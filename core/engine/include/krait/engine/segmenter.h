@@ -32,7 +32,7 @@ struct Progress {
   std::string stage;            // a segmentation's: "preprocess", "network", "export"
   int64_t done = 0, total = 0;  // a segmentation's: tiles over all folds in "network", else 0 / 1
 };
-// Called as the work goes on; returning false cancels it (a segmentation between tiles), which then throws
+// Called as the work goes on; returning false cancels it (a segmentation at once, whatever its stage), which then throws
 // Error(Cancelled).
 using ProgressCallback = std::function<bool(const Progress&)>;
 

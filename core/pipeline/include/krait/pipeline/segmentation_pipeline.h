@@ -1,7 +1,7 @@
 #pragma once
 // The whole nnU-Net prediction of one image, as nnUNetPredictor runs it: preprocess, sliding window per fold
 // (logits averaged over folds), export. Front ends give it the image, the plan and one TilePredictor per
-// fold; it reports its stages and tiles and can be cancelled between tiles.
+// fold; it reports its stages and tiles and can be cancelled at each stage's start and end and between tiles.
 #include <atomic>
 #include <functional>
 #include <string>
