@@ -1,7 +1,5 @@
 #include "metaimage_check.h"
 
-#include <zlib.h>
-
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -10,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "inflated_size.h"
 #include "krait/base/error.h"
 
 namespace fs = std::filesystem;
@@ -30,25 +29,6 @@ int64_t elementBytes(const std::string& type) {
   };
   const auto it = sizes.find(type);
   return it == sizes.end() ? 0 : it->second;
-}
-
-// Inflates `compressed` and returns how many bytes it yields; -1 if the stream is cut or corrupt.
-int64_t inflatedSize(const std::string& compressed) {
-  z_stream z{};
-  if (inflateInit(&z) != Z_OK) return -1;
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  z.avail_in = static_cast<uInt>(compressed.size());
-  std::vector<Bytef> out(1 << 20);
-  int64_t total = 0;
-  int rc;
-  do {
-    z.next_out = out.data();
-    z.avail_out = static_cast<uInt>(out.size());
-    rc = inflate(&z, Z_NO_FLUSH);
-    total += static_cast<int64_t>(out.size() - z.avail_out);
-  } while (rc == Z_OK);
-  inflateEnd(&z);
-  return rc == Z_STREAM_END ? total : -1;
 }
 
 std::string trimmed(std::string s) {
@@ -121,21 +101,22 @@ void checkMetaImageComplete(const fs::path& header) {
   // Lists of slice files and unknown element types are left to ITK's own checks.
   if (expected <= 0 || file.empty() || file == "LIST" || file.find('%') != std::string::npos) return;
 
-  std::string data;
+  fs::path dataPath = header;
+  uint64_t offset = 0;
   if (file == "LOCAL") {
     if (h.dataStart < 0) throw inputError(name, "header announces voxel data but the file ends after it");
-    data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    offset = static_cast<uint64_t>(h.dataStart);
   } else {
     // Only a regular file: a folder throws from the stream, and a device (/dev/zero) or a pipe never ends.
     std::error_code ec;
-    const fs::path dataFile = header.parent_path() / file;
-    if (!fs::is_regular_file(dataFile, ec)) throw inputError(name, "voxel data file " + file + " is not a file");
-    std::ifstream raw(dataFile, std::ios::binary);
-    if (!raw) throw inputError(name, "voxel data file " + file + " cannot be opened");
-    data.assign(std::istreambuf_iterator<char>(raw), std::istreambuf_iterator<char>());
+    dataPath = header.parent_path() / file;
+    if (!fs::is_regular_file(dataPath, ec)) throw inputError(name, "voxel data file " + file + " is not a file");
   }
+  std::error_code ec;
+  const uint64_t bytes = fs::file_size(dataPath, ec);
+  if (ec) throw inputError(name, "voxel data file " + dataPath.string() + " cannot be read: " + ec.message());
   const bool compressed = fields["CompressedData"] == "True" || fields["CompressedData"] == "true";
-  const int64_t available = compressed ? inflatedSize(data) : static_cast<int64_t>(data.size());
+  const int64_t available = compressed ? inflatedSize(dataPath, offset) : static_cast<int64_t>(bytes - std::min(bytes, offset));
   if (available < expected)
     throw inputError(name, compressed ? "compressed voxel data is truncated or corrupt"
                                       : "voxel data is truncated (" + std::to_string(available) + " of " +

@@ -1,5 +1,6 @@
 #include "nrrd_check.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "inflated_size.h"
 #include "krait/base/error.h"
 
 namespace fs = std::filesystem;
@@ -14,9 +16,6 @@ namespace fs = std::filesystem;
 namespace krait::io {
 
 namespace {
-
-// deflate's largest ratio, as the NIfTI reader's gzip check uses it.
-constexpr uint64_t kDeflateRatio = 1032;
 
 struct Header {
   std::map<std::string, std::string> fields;  // NRRD field name -> description (key/value pairs are not kept)
@@ -52,7 +51,7 @@ Header readHeader(const fs::path& path) {
     const std::size_t colon = line.find(": ");
     if (colon == std::string::npos) continue;
     std::string name = line.substr(0, colon);
-    for (const char* spaced : {"data file", "byte skip"})
+    for (const char* spaced : {"data file", "byte skip", "line skip"})
       if (name == spaced) name.erase(name.find(' '), 1);
     h.fields[name] = trimmed(line.substr(colon + 2));
     list = name == "datafile" && h.fields[name].rfind("LIST", 0) == 0;
@@ -89,27 +88,51 @@ std::vector<std::string> formattedFiles(const std::string& value, const std::str
   return files;
 }
 
-// How many bytes of data the header points at: what follows the blank line, or the detached files less their byte
-// skip (line skips are left to ITK: counting them would only lower the total).
-uint64_t availableBytes(const fs::path& path, const Header& h) {
+// Where the data of `file` starts once `lines` lines are skipped from `offset` (NRRD's line skip, which comes
+// before decompression).
+uint64_t afterLines(const fs::path& file, uint64_t offset, long long lines) {
+  std::ifstream in(file, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
+  for (std::string line; lines > 0 && std::getline(in, line); --lines) offset += line.size() + 1;
+  return offset;
+}
+
+long long number(const Header& h, const std::string& field) {
+  long long value = 0;
+  if (const auto it = h.fields.find(field); it != h.fields.end()) std::istringstream(it->second) >> value;
+  return value;
+}
+
+// How many bytes of voxels the data the header points at gives: what follows the blank line, or the detached
+// files, after their line skip, inflated when gzip'd, less their byte skip (which NrrdIO applies after inflating).
+uint64_t availableBytes(const fs::path& path, const Header& h, bool gzip) {
   const std::string name = path.string();
+  const long long byteSkip = std::max(number(h, "byteskip"), 0LL);  // -1, "the data ends the file", skips nothing here
+  const long long lineSkip = number(h, "lineskip");
+  std::vector<std::pair<fs::path, uint64_t>> files;  // each data file and where its data begins
   const auto fileField = h.fields.find("datafile");
-  const auto skipField = h.fields.find("byteskip");
-  long long skip = 0;
-  if (skipField != h.fields.end()) std::istringstream(skipField->second) >> skip;
-  const auto afterSkip = [&](uint64_t size) { return skip > 0 ? size - std::min<uint64_t>(size, skip) : size; };
   if (fileField == h.fields.end()) {
     if (h.dataStart < 0) throw inputError(name, "header announces voxel data but the file ends after it");
-    return afterSkip(dataFileSize(path, name) - std::min<uint64_t>(dataFileSize(path, name), h.dataStart));
+    files.emplace_back(path, static_cast<uint64_t>(h.dataStart));
+  } else {
+    std::vector<std::string> names;
+    if (fileField->second.rfind("LIST", 0) == 0) names = h.listedFiles;
+    else if (fileField->second.find('%') != std::string::npos) names = formattedFiles(fileField->second, name);
+    else names = {fileField->second};
+    for (const std::string& file : names)
+      files.emplace_back(fs::path(file).is_absolute() ? fs::path(file) : path.parent_path() / file, 0);
   }
-  std::vector<std::string> files;
-  if (fileField->second.rfind("LIST", 0) == 0) files = h.listedFiles;
-  else if (fileField->second.find('%') != std::string::npos) files = formattedFiles(fileField->second, name);
-  else files = {fileField->second};
   uint64_t total = 0;
-  for (const std::string& file : files) {
-    const fs::path data = fs::path(file).is_absolute() ? fs::path(file) : path.parent_path() / file;
-    total += afterSkip(dataFileSize(data, name));
+  for (const auto& [file, start] : files) {
+    const uint64_t size = dataFileSize(file, name);
+    const uint64_t offset = afterLines(file, start, lineSkip);
+    uint64_t bytes = size - std::min(size, offset);
+    if (gzip) {
+      const int64_t inflated = inflatedSize(file, offset);
+      if (inflated < 0) throw inputError(name, "gzip voxel data in " + file.string() + " is truncated or corrupt");
+      bytes = static_cast<uint64_t>(inflated);
+    }
+    total += bytes - std::min<uint64_t>(bytes, byteSkip);
   }
   return total;
 }
@@ -123,18 +146,19 @@ void checkNrrdData(const fs::path& header, uint64_t expectedBytes) {
   const std::string encoding = encodingField == h.fields.end() ? "" : encodingField->second;
   if (encoding == "bzip2" || encoding == "bz2")
     throw inputError(name, "bzip2-encoded voxel data: ITK's NRRD reader cannot decode it (raw, gzip, hex and ASCII it can)");
-  const uint64_t available = availableBytes(header, h);
-  // The most bytes of voxels that much data can give in each encoding; ASCII needs a character per value, and a
-  // value is at most 8 bytes.
+  const bool gzip = encoding == "gzip" || encoding == "gz";
+  const uint64_t available = availableBytes(header, h, gzip);
+  // The most bytes of voxels that much data can give: hex spells a byte in two characters, and ASCII needs a
+  // character per value, which is at most 8 bytes.
   uint64_t most = available;
-  if (encoding == "gzip" || encoding == "gz") most = available * kDeflateRatio;
-  else if (encoding == "hex") most = available / 2;
+  if (encoding == "hex") most = available / 2;
   else if (encoding == "ascii" || encoding == "text" || encoding == "txt") most = available * 8;
   if (expectedBytes > most)
-    throw inputError(name, encoding == "raw" ? "voxel data is truncated (" + std::to_string(available) + " of " +
-                                                   std::to_string(expectedBytes) + " bytes)"
-                                             : "the header announces " + std::to_string(expectedBytes) + " bytes of voxels, more than its " +
-                                                   std::to_string(available) + " bytes of " + encoding + " data can hold");
+    throw inputError(name, encoding == "hex" || most != available
+                               ? "the header announces " + std::to_string(expectedBytes) + " bytes of voxels, more than its " +
+                                     std::to_string(available) + " bytes of " + encoding + " data can hold"
+                               : std::string(gzip ? "gzip " : "") + "voxel data is truncated (" + std::to_string(available) +
+                                     " of " + std::to_string(expectedBytes) + " bytes)");
 }
 
 }  // namespace krait::io

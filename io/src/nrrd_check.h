@@ -9,9 +9,10 @@
 namespace krait::io {
 
 // Throws Error(Input) naming the file when the voxel data of `header` (attached after its blank line, or in the
-// detached file(s) its "data file" field names) is too short for `expectedBytes` in its encoding: raw data must
-// hold them all, hex twice as many characters, ASCII a character per value at least, gzip at most deflate's
-// 1032:1. Encodings ITK cannot decode (bzip2) are refused here, before anything is allocated.
+// detached file(s) its "data file" field names) is too short for `expectedBytes` in its encoding: raw and gzip'd
+// data (inflated here, and refused when corrupt: NrrdIO leaks its gzip state then) must hold them all, hex twice
+// as many characters, ASCII a character per value at least. Encodings ITK cannot decode (bzip2) are refused here,
+// before anything is allocated.
 void checkNrrdData(const std::filesystem::path& header, uint64_t expectedBytes);
 
 }  // namespace krait::io
