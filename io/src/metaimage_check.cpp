@@ -97,13 +97,23 @@ void checkMetaImageComplete(const fs::path& header) {
   for (const int64_t factor : size)
     if (__builtin_mul_overflow(expected, factor, &expected) || expected > kMaxBytes)
       throw inputError(name, "header's image size is beyond any file");
+  // MetaIO's own tests: "LOCAL" in three spellings, a "LIST" prefix, a '%' anywhere; compressed when the value starts
+  // with T, t or 1. An empty name would open the header's folder, whose size MetaIO takes as -1 bytes of compressed
+  // data (fuzz_metaimage: a new[] of 2^64 - 1 bytes).
   const std::string file = fields["ElementDataFile"];
-  // Lists of slice files and unknown element types are left to ITK's own checks.
-  if (expected <= 0 || file.empty() || file == "LIST" || file.find('%') != std::string::npos) return;
+  const std::string compression = fields["CompressedData"];
+  const bool compressed = !compression.empty() && (compression[0] == 'T' || compression[0] == 't' || compression[0] == '1');
+  const bool local = file == "LOCAL" || file == "Local" || file == "local";
+  const bool slices = file.rfind("LIST", 0) == 0 || file.find('%') != std::string::npos;
+  if (file.empty()) throw inputError(name, "ElementDataFile names no file");
+  if (slices && compressed)
+    throw inputError(name, "compressed voxel data in a list of slice files: ITK's MetaImage reader cannot read it safely");
+  // Lists of uncompressed slice files and unknown element types are left to ITK's own checks.
+  if (expected <= 0 || slices) return;
 
   fs::path dataPath = header;
   uint64_t offset = 0;
-  if (file == "LOCAL") {
+  if (local) {
     if (h.dataStart < 0) throw inputError(name, "header announces voxel data but the file ends after it");
     offset = static_cast<uint64_t>(h.dataStart);
   } else {
@@ -115,7 +125,6 @@ void checkMetaImageComplete(const fs::path& header) {
   std::error_code ec;
   const uint64_t bytes = fs::file_size(dataPath, ec);
   if (ec) throw inputError(name, "voxel data file " + dataPath.string() + " cannot be read: " + ec.message());
-  const bool compressed = fields["CompressedData"] == "True" || fields["CompressedData"] == "true";
   const int64_t available = compressed ? inflatedSize(dataPath, offset) : static_cast<int64_t>(bytes - std::min(bytes, offset));
   if (available < expected)
     throw inputError(name, compressed ? "compressed voxel data is truncated or corrupt"

@@ -77,3 +77,27 @@ TEST(MetaImageHostileHeader, ADataFileThatIsNoFileIsRefused) {
   EXPECT_NE(readWith(dir, "BrainProtonDensity3Slices.raw", ".").find("voxel data file . is not a file"), std::string::npos);
   EXPECT_NE(readWith(dir, "BrainProtonDensity3Slices.raw", "/dev/zero").find("is not a file"), std::string::npos);
 }
+
+TEST(MetaImageHostileHeader, DataFileNamesAndCompressionAreReadAsMetaIoReadsThem) {
+  TempDir dir;
+  // An empty name: MetaIO opened the header's folder and asked for 2^64 - 1 bytes (fuzzing); "CompressedData = T..."
+  // is compressed to MetaIO, whatever follows the T.
+  EXPECT_NE(readWith(dir, "ElementDataFile = BrainProtonDensity3Slices.raw", "CompressedData = Tx\nElementDataFile =")
+                .find("ElementDataFile names no file"),
+            std::string::npos);
+  EXPECT_NE(readWith(dir, "ElementDataFile = BrainProtonDensity3Slices.raw", "CompressedData = 1\nElementDataFile = LIST\nslice.raw")
+                .find("compressed voxel data in a list of slice files"),
+            std::string::npos);
+  EXPECT_NE(readWith(dir, "ElementDataFile = BrainProtonDensity3Slices.raw", "CompressedData = true\nElementDataFile = BrainProtonDensity3Slices.raw")
+                .find("compressed voxel data is truncated or corrupt"),
+            std::string::npos);
+  // "Local" and "local" are attached data as "LOCAL" is.
+  const std::string voxels = fileBytes(testData("nifti-itk/BrainProtonDensity3Slices.raw"));
+  for (const char* local : {"LOCAL", "Local", "local"}) {
+    std::string header = fileBytes(testData("nifti-itk/BrainProtonDensity3Slices.mha"));
+    header.replace(header.find("BrainProtonDensity3Slices.raw"), 29, local);
+    std::ofstream(dir / "attached.mha", std::ios::binary) << header << voxels;
+    const Volume v = io::readVolume(dir / "attached.mha");
+    EXPECT_EQ(std::string(static_cast<const char*>(v.data()), v.byteSize()), voxels) << local;
+  }
+}
