@@ -277,6 +277,52 @@ TEST(EcgFormats, BrokenWfdbRecordsNameTheFileAtFault) {
   EXPECT_EQ(message.rfind((dir / "A0001.mat").string() + ": not a MATLAB v4 int16 matrix of 12 rows at byte 24", 0), 0u) << message;
 }
 
+// Fuzz findings (tests/fuzz/regressions/fuzz_wfdb): a signal file that is a folder threw std::ios_base::failure
+// from the first read, a name too long for the OS threw std::filesystem_error, a device would be read forever.
+TEST(EcgFormats, WfdbSignalFilesThatAreNoRegularFilesAreRefused) {
+  TempDir dir;
+  const std::string hea = (dir / "r.hea").string();
+  for (const std::string& file : {std::string("."), std::string("/dev/zero")}) {
+    writeText(hea, "r 1 500\n" + file + " 16\n");
+    const std::string message = errorOf([&] { krait::ecg::readWfdb(hea); });
+    EXPECT_NE(message.find("not a regular file (a folder or a device), yet " + hea + " names it"), std::string::npos) << message;
+  }
+  writeText(hea, "r 1 500\n" + std::string(300, 'x') + " 16\n");
+  EXPECT_NE(errorOf([&] { krait::ecg::readWfdb(hea); }).find(": missing: " + hea), std::string::npos);
+  fs::create_directory(dir / "folder.hea");
+  EXPECT_EQ(errorOf([&] { krait::ecg::readWfdb((dir / "folder.hea").string()); }),
+            (dir / "folder.hea").string() + ": the header is not a regular file");
+}
+
+// Fuzz finding (regressions/fuzz_wfdb/record-line-year-overflows-int): "0-Feb-2147483648" made the year -2147483648,
+// and 1900 less than that overflowed int.
+TEST(EcgFormats, WfdbDatesOutOfRangeAreIgnored) {
+  TempDir dir;
+  const std::string hea = (dir / "r.hea").string();
+  writeText(dir / "r.dat", std::string(20, '\0'));
+  for (const char* when : {"10:59:19 0-Feb-2147483648", "10:59:19 1/1/-2147483648", "10:99:19 25/01/2013",
+                           "10:59:19 32/01/2013", "10:59:19 25/13/2013", "-1:59:19 25/01/2013"}) {
+    writeText(hea, "r 1 500 10 " + std::string(when) + "\nr.dat 16\n");
+    EXPECT_EQ(krait::ecg::readWfdb(hea).info.count("acquired"), 0u) << when;
+  }
+  writeText(hea, "r 1 500 10 9:05:03 5/1/2013\nr.dat 16\n");
+  EXPECT_EQ(krait::ecg::readWfdb(hea).info.at("acquired"), "2013-01-05 09:05:03");
+}
+
+// Review findings (regressions/fuzz_wfdb): a negative byte offset ("16+-4") read before the signal file's bytes;
+// a sample count near 2^62 overflowed the byte count it needs, and a byte offset near 2^63 the one in the message.
+TEST(EcgFormats, WfdbOffsetsAndCountsBeyondAnyFileAreRefused) {
+  TempDir dir;
+  const std::string hea = (dir / "r.hea").string(), dat = (dir / "r.dat").string();
+  writeText(dat, std::string(8, '\0'));
+  writeText(hea, "r 1 500\nr.dat 16+-4\n");
+  EXPECT_NE(errorOf([&] { krait::ecg::readWfdb(hea); }).find("line 2: negative byte offset in '16+-4'"), std::string::npos);
+  writeText(hea, "r 1 500 4611686018427387904\nr.dat 16\n");
+  EXPECT_EQ(errorOf([&] { krait::ecg::readWfdb(hea); }), hea + ": the record line's sample count 4611686018427387904 is beyond any file");
+  writeText(hea, "r 1 500 4\nr.dat 16+9223372036854775807\n");
+  EXPECT_EQ(errorOf([&] { krait::ecg::readWfdb(hea); }).rfind(dat + ": truncated: 8 bytes where " + hea + " needs 9223372036854775815", 0), 0u);
+}
+
 TEST(EcgFormats, EdfRoundTripIsExactOnAGridAndWithinHalfAStepOffIt) {
   TempDir dir;
   const Record onGrid = synthetic(1.25, 3000);  // -40960..40958.75 µV print exactly in EDF's 8 characters

@@ -83,19 +83,27 @@ int monthOf(const std::string& abbreviation) {
   return -1;
 }
 
+bool validTime(int hour, int minute, int second) {
+  return hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second <= 60;
+}
+
+bool validDate(int day, int month, int year) { return day >= 1 && day <= 31 && month >= 1 && month <= 12 && year >= 1; }
+
 // The record line's base time and date, in WFDB's order ("hh:mm:ss dd/mm/yyyy") or the challenges' ("dd-Mon-yyyy
-// hh:mm:ss"). Anything else is ignored: nothing downstream needs the date.
+// hh:mm:ss"). Anything else, or out of range, is ignored: nothing downstream needs the date. Field widths keep
+// sscanf's numbers within int (a year of -2147483648 less 1900 overflowed).
 void readDateTime(const std::vector<std::string>& tokens, Record& record) {
   std::tm t{};
   bool haveTime = false, haveDate = false;
   for (const std::string& token : tokens) {
     int a = 0, b = 0, c = 0;
     char month[4] = {};
-    if (std::sscanf(token.c_str(), "%d:%d:%d", &a, &b, &c) == 3) {
+    if (std::sscanf(token.c_str(), "%2d:%2d:%2d", &a, &b, &c) == 3 && validTime(a, b, c)) {
       t.tm_hour = a, t.tm_min = b, t.tm_sec = c, haveTime = true;
-    } else if (std::sscanf(token.c_str(), "%d/%d/%d", &a, &b, &c) == 3) {
+    } else if (std::sscanf(token.c_str(), "%2d/%2d/%4d", &a, &b, &c) == 3 && validDate(a, b, c)) {
       t.tm_mday = a, t.tm_mon = b - 1, t.tm_year = c - 1900, haveDate = true;
-    } else if (std::sscanf(token.c_str(), "%d-%3[A-Za-z]-%d", &a, month, &c) == 3 && monthOf(month) >= 0) {
+    } else if (std::sscanf(token.c_str(), "%2d-%3[A-Za-z]-%4d", &a, month, &c) == 3 &&
+               validDate(a, monthOf(month) + 1, c)) {
       t.tm_mday = a, t.tm_mon = monthOf(month), t.tm_year = c - 1900, haveDate = true;
     }
   }
@@ -135,7 +143,21 @@ bool supportedFormat(int format) {
   return format == 16 || format == 61 || format == 80 || format == 24 || format == 32 || format == 212;
 }
 
+// A file the reader opens must be a regular file: a folder opens but throws std::ios_base::failure on the first
+// read, and a device (/dev/zero) would be read forever. Names the OS refuses (too long) count as missing.
+bool isRegularFile(const std::string& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec);
+}
+
+bool existsAtAll(const std::string& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
 Header parseHeader(const std::string& headerPath) {
+  if (existsAtAll(headerPath) && !isRegularFile(headerPath))
+    throw FileError(headerPath, "the header is not a regular file");
   std::ifstream in(headerPath);
   if (!in) throw FileError(headerPath, "cannot open the header");
   Header h;
@@ -183,6 +205,7 @@ Header parseHeader(const std::string& headerPath) {
     }
     if (!supportedFormat(s.format))
       throw bad(n, "format " + std::to_string(s.format) + " is not supported (16, 61, 80, 24, 32 and 212 are)");
+    if (s.byteOffset < 0) throw bad(n, "negative byte offset in '" + spec + "'");  // it would read before the file
     if (s.samplesPerFrame > 1) throw bad(n, "several samples per frame are not supported");
     if (s.skew != 0) throw bad(n, "skew is not supported");
     if (f.size() > 2) {
@@ -273,7 +296,7 @@ Record readWfdb(const std::string& headerPath) {
   for (const Signal& s : h.signals) {
     std::string path = (folder / s.file).string();
     // The 2021 reduced-lead headers name "A0001" for "A0001.mat" (python-classifier-2021 issue #4).
-    if (!fs::exists(path) && fs::exists(path + ".mat")) path += ".mat";
+    if (!existsAtAll(path) && existsAtAll(path + ".mat")) path += ".mat";
     if (!files.count(path)) fileOrder.push_back(path);
     files[path].push_back(&s);
   }
@@ -286,6 +309,9 @@ Record readWfdb(const std::string& headerPath) {
     for (const Signal* s : group)
       if (s->format != first.format)
         throw FileError(headerPath, "line " + std::to_string(s->line) + ": signals of one file must share a format");
+    if (existsAtAll(path) && !isRegularFile(path))
+      throw FileError(path, "not a regular file (a folder or a device), yet " + headerPath +
+                                " names it as a signal file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw FileError(path, "missing: " + headerPath + " names it as a signal file");
     const std::vector<unsigned char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -296,10 +322,15 @@ Record readWfdb(const std::string& headerPath) {
     const long available = first.byteOffset < static_cast<long>(bytes.size())
                                ? static_cast<long>(bytes.size()) - first.byteOffset : 0;
     if (samples < 0) samples = available * 8 / bits / perFrame;
+    // A sample count no file can hold would overflow the byte count below.
+    if (samples > (std::numeric_limits<long>::max() - 7) / (perFrame * bits))
+      throw FileError(headerPath, "the record line's sample count " + std::to_string(samples) + " is beyond any file");
     const long needed = (samples * perFrame * bits + 7) / 8;
+    // The byte offset and the count add up in unsigned arithmetic: each may near 2^63.
+    const unsigned long end = static_cast<unsigned long>(first.byteOffset) + static_cast<unsigned long>(needed);
     if (available < needed)
       throw FileError(path, "truncated: " + std::to_string(bytes.size()) + " bytes where " + headerPath +
-                                " needs " + std::to_string(first.byteOffset + needed) + " (" + std::to_string(samples) +
+                                " needs " + std::to_string(end) + " (" + std::to_string(samples) +
                                 " samples of " + std::to_string(perFrame) + " signals in format " +
                                 std::to_string(first.format) + ")");
     const unsigned char* data = bytes.data() + first.byteOffset;

@@ -20,7 +20,8 @@ namespace krait::ecg {
 // left out and named in info["ignored signals"]. Comments: "#Dx:"/"# Dx:" codes go to diagnosisCodes, "#Age"
 // and "#Sex" to info["age"]/info["sex"] ("Male"/"Female"), other "#key: value" lines to info[key] (values
 // "Unknown"/"NaN" are left out), free comments to info["comments"]; the record line's date to info["acquired"].
-// Throws FileError naming the file at fault (the header, or a missing, truncated or mistyped signal file).
+// Throws FileError naming the file at fault (the header, or a missing, truncated or mistyped signal file, or one
+// that is no regular file: a folder, a device).
 Record readWfdb(const std::string& headerPath);
 
 }  // namespace krait::ecg

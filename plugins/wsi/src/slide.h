@@ -46,7 +46,8 @@ const char* mppSourceName(MppSource source);
 class Slide {
  public:
   // Opens `path`. mppOverride > 0 replaces whatever the file says (µm per level-0 pixel, both axes). Throws
-  // SlideError for a missing or unreadable file, a format OpenSlide does not know, or a file without a level.
+  // SlideError for a missing or unreadable file, a format OpenSlide does not know, a file without a level, or a TIFF
+  // OpenSlide 3.4.1 would crash on (a tag claiming more data than the file holds, a level larger than level 0).
   explicit Slide(std::string path, double mppOverride = 0);
   ~Slide();
   Slide(const Slide&) = delete;
@@ -79,6 +80,7 @@ class Slide {
   // Names of the associated images ("label", "macro", "thumbnail"). The label and macro images may carry the
   // patient's name: callers show them only when asked.
   std::vector<std::string> associatedImages() const;
+  // Throws SlideError for an image OpenSlide cannot read or one over 64 Mi pixels.
   RgbImage associatedImage(const std::string& name) const;
 
  private:
