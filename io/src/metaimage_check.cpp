@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "inflated_size.h"
+#include "numbered_files.h"
 #include "krait/base/error.h"
 
 namespace fs = std::filesystem;
@@ -108,6 +109,9 @@ void checkMetaImageComplete(const fs::path& header) {
   if (file.empty()) throw inputError(name, "ElementDataFile names no file");
   if (slices && compressed)
     throw inputError(name, "compressed voxel data in a list of slice files: ITK's MetaImage reader cannot read it safely");
+  // MetaIO counts numbered files up only (a step below 1 would never end) and prints their names with the format.
+  if (file.rfind("LIST", 0) != 0 && slices && numberedFiles(file, name).step < 1)
+    throw inputError(name, "ElementDataFile '" + file + "' counts down: ITK's MetaImage reader counts slice files up");
   // Lists of uncompressed slice files and unknown element types are left to ITK's own checks.
   if (expected <= 0 || slices) return;
 

@@ -1,7 +1,6 @@
 #include "nrrd_check.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include "inflated_size.h"
+#include "numbered_files.h"
 #include "krait/base/error.h"
 
 namespace fs = std::filesystem;
@@ -66,28 +66,6 @@ uint64_t dataFileSize(const fs::path& file, const std::string& name) {
   return fs::file_size(file, ec);
 }
 
-// The names of "data file: <format> <min> <max> <step> [<subdim>]", whose format holds one %d (with a width or
-// flags); anything else in the format is refused rather than handed to a printf.
-std::vector<std::string> formattedFiles(const std::string& value, const std::string& name) {
-  std::istringstream words(value);
-  std::string format;
-  long long first = 0, last = 0, step = 0;
-  words >> format >> first >> last >> step;
-  const std::size_t percent = format.find('%');
-  const std::size_t d = format.find_first_not_of("0123456789-+ ", percent + 1);
-  if (!words || step == 0 || percent == std::string::npos || d == std::string::npos || format[d] != 'd' ||
-      format.find('%', percent + 1) != std::string::npos)
-    throw inputError(name, "data file '" + value + "' is not a format with one %d and its range");
-  std::vector<std::string> files;
-  for (long long i = first; step > 0 ? i <= last : i >= last; i += step) {
-    char buffer[4096];
-    std::snprintf(buffer, sizeof buffer, format.c_str(), static_cast<int>(i));
-    files.emplace_back(buffer);
-    if (files.size() > (1u << 20)) throw inputError(name, "data file '" + value + "' names over a million files");
-  }
-  return files;
-}
-
 // Where the data of `file` starts once `lines` lines are skipped from `offset` (NRRD's line skip, which comes
 // before decompression).
 uint64_t afterLines(const fs::path& file, uint64_t offset, long long lines) {
@@ -117,7 +95,7 @@ uint64_t availableBytes(const fs::path& path, const Header& h, bool gzip) {
   } else {
     std::vector<std::string> names;
     if (fileField->second.rfind("LIST", 0) == 0) names = h.listedFiles;
-    else if (fileField->second.find('%') != std::string::npos) names = formattedFiles(fileField->second, name);
+    else if (fileField->second.find('%') != std::string::npos) names = numberedFiles(fileField->second, name).names;
     else names = {fileField->second};
     for (const std::string& file : names)
       files.emplace_back(fs::path(file).is_absolute() ? fs::path(file) : path.parent_path() / file, 0);

@@ -101,3 +101,15 @@ TEST(MetaImageHostileHeader, DataFileNamesAndCompressionAreReadAsMetaIoReadsThem
     EXPECT_EQ(std::string(static_cast<const char*>(v.data()), v.byteSize()), voxels) << local;
   }
 }
+
+TEST(MetaImageHostileHeader, NumberedSliceFilesNeedOneIntegerFormatCountingUp) {
+  // MetaIO hands the format to snprintf as it is (fuzzing: "L%\0..." threw std::length_error through MetaIO, which
+  // ended the process; "%s" or "%n" would read or write through the slice number).
+  TempDir dir;
+  const std::string from = "ElementDataFile = BrainProtonDensity3Slices.raw";
+  for (const char* format : {"slice%s.raw 1 3 1", "slice%d%n.raw 1 3 1", "L% 1 3 1", "slice%d.raw 1 3 0", "slice%d.raw 1 99999999999 1"})
+    EXPECT_NE(readWith(dir, from, std::string("ElementDataFile = ") + format).find("is not a format with one %d and its range"),
+              std::string::npos)
+        << format;
+  EXPECT_NE(readWith(dir, from, "ElementDataFile = slice%d.raw 3 1 -1").find("counts down"), std::string::npos);
+}
