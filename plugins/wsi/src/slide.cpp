@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string_view>
+#include <vector>
 
 namespace krait::wsi {
 namespace {
@@ -31,8 +33,10 @@ std::string stringProperty(openslide_t* handle, const char* name) {
 // - it reads every entry's values into memory before anything checks them: a tag whose count claims more bytes
 //   than the file holds (1.66e9 RATIONALs, 13 GB, in a 953-byte file) is an allocation of the claim, which g_malloc
 //   answers with an abort when it cannot be made;
-// - it divides by the rounded ratio of level 0's size to each level's, which is 0 for a level more than twice as
-//   wide or high as level 0 (SIGFPE): a tiled image larger than the first one, which no pyramid has, is refused.
+// - its Aperio driver, where a level has missing tiles, divides by the rounded ratio of the tiles across (and down)
+//   of each tiled level to the next (openslide-vendor-aperio.c, propagate_missing_tile), which is 0 when the next
+//   has more than twice as many (SIGFPE): in an Aperio file (ImageDescription starting "Aperio", as OpenSlide tells
+//   them) such a level, which no pyramid has, is refused.
 void checkTiffDirectories(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
@@ -54,13 +58,16 @@ void checkTiffDirectories(const std::string& path) {
   uint64_t offset = bigTiff ? number(header + 8, 8) : number(header + 4, 4);
   // Value sizes of the TIFF 6 and BigTIFF field types; other types are ignored by libtiff, and here.
   constexpr int kTypeBytes[] = {0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4, 0, 0, 8, 8, 8};
-  uint64_t firstWidth = 0, firstHeight = 0;  // of the first tiled image, level 0
+  struct Tiles {
+    uint64_t across = 0, down = 0;
+  };
+  std::vector<std::pair<int, Tiles>> levels;  // the tiled directories, in order
+  bool aperio = false;
   for (int directory = 0; directory < 4096 && offset > 0 && offset < fileSize; ++directory) {
     unsigned char buffer[20];
     if (!in.seekg(static_cast<std::streamoff>(offset)) || !in.read(reinterpret_cast<char*>(buffer), countBytes)) return;
     const uint64_t entries = number(buffer, countBytes);
-    uint64_t width = 0, height = 0;
-    bool tiled = false;
+    uint64_t width = 0, height = 0, tileWidth = 0, tileHeight = 0;
     for (uint64_t e = 0; e < entries; ++e) {
       if (!in.read(reinterpret_cast<char*>(buffer), entryBytes)) return;
       const uint64_t tag = number(buffer, 2), type = number(buffer + 2, 2), count = number(buffer + 4, bigTiff ? 8 : 4);
@@ -70,20 +77,31 @@ void checkTiffDirectories(const std::string& path) {
                                    " claims " + std::to_string(count) + " values, more than the file's " +
                                    std::to_string(fileSize) + " bytes hold");
       const uint64_t value = number(buffer + (bigTiff ? 12 : 8), type == 3 ? 2 : 4);  // a SHORT or LONG held inline
-      if (tag == 256 && count == 1) width = value;
-      if (tag == 257 && count == 1) height = value;
-      tiled = tiled || tag == 322;
+      if (count == 1 && tag == 256) width = value;
+      if (count == 1 && tag == 257) height = value;
+      if (count == 1 && tag == 322) tileWidth = value;
+      if (count == 1 && tag == 323) tileHeight = value;
+      if (directory == 0 && tag == 270 && type == 2 && count >= 6) {  // ImageDescription, held at an offset
+        const std::streamoff next = in.tellg();
+        char prefix[6] = {};
+        in.seekg(static_cast<std::streamoff>(number(buffer + (bigTiff ? 12 : 8), offsetBytes)));
+        aperio = in.read(prefix, 6) && std::string_view(prefix, 6) == "Aperio";
+        in.clear();
+        in.seekg(next);
+      }
     }
-    if (tiled && firstWidth == 0) {
-      firstWidth = width, firstHeight = height;
-    } else if (tiled && (width > firstWidth || height > firstHeight)) {
-      throw SlideError(path, "TIFF directory " + std::to_string(directory) + ": a tiled image of " +
-                                 std::to_string(width) + " x " + std::to_string(height) +
-                                 " pixels, larger than the first (" + std::to_string(firstWidth) + " x " +
-                                 std::to_string(firstHeight) + "): not a pyramid OpenSlide 3.4.1 can take");
-    }
-    if (!in.read(reinterpret_cast<char*>(buffer), offsetBytes)) return;
+    if (tileWidth > 0 && tileHeight > 0)
+      levels.push_back({directory, {(width + tileWidth - 1) / tileWidth, (height + tileHeight - 1) / tileHeight}});
+    if (!in.read(reinterpret_cast<char*>(buffer), offsetBytes)) break;
     offset = number(buffer, offsetBytes);
+  }
+  for (std::size_t k = 1; aperio && k < levels.size(); ++k) {
+    const Tiles& before = levels[k - 1].second;
+    const Tiles& tiles = levels[k].second;
+    if (tiles.across > 2 * before.across || tiles.down > 2 * before.down)
+      throw SlideError(path, "TIFF directory " + std::to_string(levels[k].first) + ": a level of " + std::to_string(tiles.across) +
+                                 " x " + std::to_string(tiles.down) + " tiles after one of " + std::to_string(before.across) +
+                                 " x " + std::to_string(before.down) + ": not a pyramid OpenSlide 3.4.1 can take");
   }
 }
 
