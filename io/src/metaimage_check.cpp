@@ -107,12 +107,17 @@ void checkMetaImageComplete(const fs::path& header) {
   const bool local = file == "LOCAL" || file == "Local" || file == "local";
   const bool slices = file.rfind("LIST", 0) == 0 || file.find('%') != std::string::npos;
   if (file.empty()) throw inputError(name, "ElementDataFile names no file");
+  // MetaIO's reading of a LIST walks the header's remaining lines as file names with unchecked indices (fuzzing: a
+  // LIST followed by a blank and a binary line read outside the process's memory); such files are refused.
+  if (file.rfind("LIST", 0) == 0)
+    throw inputError(name, "ElementDataFile = LIST (a list of slice files): ITK's MetaImage reader cannot read it "
+                           "safely; write the image as one .mha or .mhd with one data file");
   if (slices && compressed)
-    throw inputError(name, "compressed voxel data in a list of slice files: ITK's MetaImage reader cannot read it safely");
+    throw inputError(name, "compressed voxel data in numbered slice files: ITK's MetaImage reader cannot read it safely");
   // MetaIO counts numbered files up only (a step below 1 would never end) and prints their names with the format.
-  if (file.rfind("LIST", 0) != 0 && slices && numberedFiles(file, name).step < 1)
+  if (slices && numberedFiles(file, name).step < 1)
     throw inputError(name, "ElementDataFile '" + file + "' counts down: ITK's MetaImage reader counts slice files up");
-  // Lists of uncompressed slice files and unknown element types are left to ITK's own checks.
+  // Uncompressed numbered slice files and unknown element types are left to ITK's own checks.
   if (expected <= 0 || slices) return;
 
   fs::path dataPath = header;
