@@ -62,7 +62,9 @@ Header readHeader(std::ifstream& in, const std::string& name) {
       throw inputError(name, "header line of " + std::to_string(line.size()) + " characters: ITK's MetaImage reader "
                              "holds names and values of at most 254 characters");
     if (key.empty()) continue;
-    h.fields[key] = value;
+    // MetaIO acts on each line as it comes: a first "NDims = 58888888" sized the arrays read after it, and a second
+    // NDims then passed Krait's check (fuzzing: a minute inside MetaIO's header reader). No real header repeats one.
+    if (!h.fields.emplace(key, value).second) throw inputError(name, "header field " + key + " appears twice");
     if (key == "ElementDataFile") {
       h.dataStart = in.tellg();
       break;

@@ -54,6 +54,8 @@ TEST(MetaImageHostileHeader, DimensionCountsBeyondMetaIoArraysAreRefused) {
   EXPECT_NE(readWith(dir, "NDims = 3", "NDims = 20\nTransformMatrix = 1").find("is not 1 to 4"), std::string::npos);
   EXPECT_NE(readWith(dir, "NDims = 3", "NDims = -1").find("is not 1 to 4"), std::string::npos);
   EXPECT_NE(readWith(dir, "DimSize = 181 217 3", "DimSize = 181 217").find("does not give NDims = 3 sizes"), std::string::npos);
+  // MetaIO sized its arrays by the first NDims and read for a minute; Krait had checked the second (fuzzing).
+  EXPECT_NE(readWith(dir, "NDims = 3", "NDims = 58888888\nNDims = 3").find("header field NDims appears twice"), std::string::npos);
 }
 
 TEST(MetaImageHostileHeader, NumbersThatAreNoneOrOverflowAreRefused) {
