@@ -62,6 +62,10 @@ Header readHeader(std::ifstream& in, const std::string& name) {
       throw inputError(name, "header line of " + std::to_string(line.size()) + " characters: ITK's MetaImage reader "
                              "holds names and values of at most 254 characters");
     if (key.empty()) continue;
+    // A name that ends at the line's end makes MetaIO take the next line as its value, so that a following
+    // ElementDataFile is swallowed and the voxels read as header (fuzzing: a 255-character overflow again).
+    if (separator == std::string::npos)
+      throw inputError(name, "header line '" + key.substr(0, 40) + "' has no '=': ITK's MetaImage reader would take the next line as its value");
     // MetaIO acts on each line as it comes: a first "NDims = 58888888" sized the arrays read after it, and a second
     // NDims then passed Krait's check (fuzzing: a minute inside MetaIO's header reader). No real header repeats one.
     if (!h.fields.emplace(key, value).second) throw inputError(name, "header field " + key + " appears twice");

@@ -43,6 +43,8 @@ TEST(MetaImageHostileHeader, LongFieldNamesAndValuesAreRefusedBeforeMetaIoReadsT
   // An unknown field of 300 characters (MetaIO copied it into a 255-byte name), with '=' or without.
   EXPECT_NE(readWith(dir, "ElementSpacing", std::string(300, 'X') + " = 1\nElementSpacing").find("at most 254"), std::string::npos);
   EXPECT_NE(readWith(dir, "ElementSpacing", std::string(300, 'X') + "\nElementSpacing").find("at most 254"), std::string::npos);
+  // A line with no '=' took the next line as its value in MetaIO, swallowing ElementDataFile (fuzzing).
+  EXPECT_NE(readWith(dir, "ElementDataFile", "e\nElementDataFile").find("header line 'e' has no '='"), std::string::npos);
   // A value of 300 characters (MetaImage copies the data file's name into 255 bytes).
   EXPECT_NE(readWith(dir, "BrainProtonDensity3Slices.raw", std::string(300, 'r') + ".raw").find("at most 254"), std::string::npos);
 }
