@@ -62,14 +62,17 @@ Header readHeader(std::ifstream& in, const std::string& name) {
       throw inputError(name, "header line of " + std::to_string(line.size()) + " characters: ITK's MetaImage reader "
                              "holds names and values of at most 254 characters");
     if (key.empty()) continue;
+    // MetaIO keeps names and values as C strings: they end at a NUL ("MET_UCHAR\0..." is MET_UCHAR to it).
+    const std::string shortKey = key.substr(0, key.find('\0'));
+    const std::string shortValue = value.substr(0, value.find('\0'));
     // A name that ends at the line's end makes MetaIO take the next line as its value, so that a following
     // ElementDataFile is swallowed and the voxels read as header (fuzzing: a 255-character overflow again).
     if (separator == std::string::npos)
       throw inputError(name, "header line '" + key.substr(0, 40) + "' has no '=': ITK's MetaImage reader would take the next line as its value");
     // MetaIO acts on each line as it comes: a first "NDims = 58888888" sized the arrays read after it, and a second
     // NDims then passed Krait's check (fuzzing: a minute inside MetaIO's header reader). No real header repeats one.
-    if (!h.fields.emplace(key, value).second) throw inputError(name, "header field " + key + " appears twice");
-    if (key == "ElementDataFile") {
+    if (!h.fields.emplace(shortKey, trimmed(shortValue)).second) throw inputError(name, "header field " + shortKey + " appears twice");
+    if (shortKey == "ElementDataFile") {
       h.dataStart = in.tellg();
       break;
     }
@@ -100,6 +103,8 @@ void checkMetaImageComplete(const fs::path& header) {
   if (static_cast<int64_t>(size.size()) != dims)
     throw inputError(name, "DimSize '" + fields["DimSize"] + "' does not give NDims = " + std::to_string(dims) + " sizes");
   int64_t expected = elementBytes(fields["ElementType"]);
+  if (expected == 0)
+    throw inputError(name, "ElementType '" + fields["ElementType"] + "' is not one Krait reads (MET_CHAR to MET_DOUBLE)");
   size.push_back(channels);
   for (const int64_t factor : size)
     if (__builtin_mul_overflow(expected, factor, &expected) || expected > kMaxBytes)
@@ -123,8 +128,8 @@ void checkMetaImageComplete(const fs::path& header) {
   // MetaIO counts numbered files up only (a step below 1 would never end) and prints their names with the format.
   if (slices && numberedFiles(file, name).step < 1)
     throw inputError(name, "ElementDataFile '" + file + "' counts down: ITK's MetaImage reader counts slice files up");
-  // Uncompressed numbered slice files and unknown element types are left to ITK's own checks.
-  if (expected <= 0 || slices) return;
+  // Uncompressed numbered slice files are left to ITK's own checks.
+  if (slices) return;
 
   fs::path dataPath = header;
   uint64_t offset = 0;

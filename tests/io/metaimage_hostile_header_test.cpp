@@ -121,3 +121,16 @@ TEST(MetaImageHostileHeader, NumberedSliceFilesNeedOneIntegerFormatCountingUp) {
         << format;
   EXPECT_NE(readWith(dir, from, "ElementDataFile = slice%d.raw 3 1 -1").find("counts down"), std::string::npos);
 }
+
+TEST(MetaImageHostileHeader, ValuesEndAtANulAsInMetaIoAndUnknownElementTypesAreRefused) {
+  // "MET_UCHAR\0..." is MET_UCHAR to MetaIO: Krait had not known the type, skipped its size check, and allocated the
+  // 1.4 TB that DimSize announced (fuzzing).
+  using namespace std::string_literals;
+  TempDir dir;
+  EXPECT_EQ(readWith(dir, "ElementType = MET_UCHAR", "ElementType = MET_UCHAR\0\0junk"s), "");  // reads as MET_UCHAR
+  EXPECT_NE(readWith(dir, "DimSize = 181 217 3\nElementType = MET_UCHAR", "DimSize = 79208675918391 217 3\nElementType = MET_UCHAR\0\0"s)
+                .find("header's image size is beyond any file"),
+            std::string::npos);
+  EXPECT_NE(readWith(dir, "ElementType = MET_UCHAR", "ElementType = MET_UCHAR_ARRAY").find("is not one Krait reads"),
+            std::string::npos);
+}
