@@ -9,7 +9,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 
 #include "krait/engine/plugins.h"
 #include "plugin_docks.h"
@@ -20,11 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kFuzz = fs::path(KRAIT_TEST_SOURCE) / "fuzz";
-
-std::string bytesOf(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void write(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 
@@ -51,7 +45,7 @@ std::vector<fs::path> inputs(const std::string& target, const fs::path& from, co
   std::vector<fs::path> files;
   if (!fs::is_directory(from)) return files;
   for (const auto& e : fs::directory_iterator(from))
-    files.push_back(asFile(target, bytesOf(e.path()), to / target / e.path().filename()));
+    files.push_back(asFile(target, krait::test::fileBytes(e.path()), to / target / e.path().filename()));
   return files;
 }
 
