@@ -49,6 +49,15 @@ bool isJpeg2000(E_TransferSyntax xfer) {
          xfer == EXS_JPEG2000Multicomponent;
 }
 
+DcmPixelData* findPixelData(DcmDataset& dataset, const std::string& file) {
+  DcmElement* element = nullptr;
+  if (dataset.findAndGetElement(DCM_PixelData, element).bad() || !element) return nullptr;
+  auto* pixels = dynamic_cast<DcmPixelData*>(element);
+  if (!pixels)
+    throw inputError(file, std::string("its Pixel Data element is not pixel data (VR ") + DcmVR(element->getVR()).getVRName() + ")");
+  return pixels;
+}
+
 namespace {
 
 struct MemoryStream {
@@ -84,9 +93,8 @@ OPJ_BOOL seekStream(OPJ_OFF_T n, void* user) {
 // The compressed bytes of one frame: one fragment per frame is the common case; a single frame may span
 // several fragments; otherwise DCMTK's offset-table logic finds where each frame starts.
 std::vector<uint8_t> frameBytes(DcmDataset& ds, unsigned long frame, unsigned long frames, const std::string& file) {
-  DcmElement* element = nullptr;
-  if (ds.findAndGetElement(DCM_PixelData, element).bad() || !element) throw inputError(file, "has no pixel data");
-  auto* pixels = OFstatic_cast(DcmPixelData*, element);
+  DcmPixelData* pixels = findPixelData(ds, file);
+  if (!pixels) throw inputError(file, "has no pixel data");
   DcmPixelSequence* sequence = nullptr;
   if (pixels->getEncapsulatedRepresentation(ds.getOriginalXfer(), nullptr, sequence).bad() || !sequence)
     throw inputError(file, "JPEG 2000 pixel data is not encapsulated");

@@ -15,6 +15,10 @@ namespace krait::io::dicom {
 void registerCodecs();
 void showDcmtkMessages(bool show);
 bool isJpeg2000(E_TransferSyntax xfer);
+// The dataset's Pixel Data element; nullptr when it has none. Throws Error(Input) naming `file` when the element is
+// not pixel data to DCMTK (a VR such as SQ in an explicit-VR file makes another class: fuzzing), which the callers'
+// DcmPixelData calls would otherwise treat as one.
+DcmPixelData* findPixelData(DcmDataset& dataset, const std::string& file);
 
 // One decoded JPEG 2000 frame: samples interleaved by pixel, as signed values of the codestream.
 struct J2kFrame {

@@ -105,11 +105,11 @@ std::vector<double> applyPalette(const std::vector<double>& index, const Palette
 // offset past its end reads out of bounds and crashes (found by fuzzing, tests/fuzz/fuzz_dicom). Every fragment's
 // RLE header (16 little-endian 32-bit values: the segment count, then the segments' offsets) is checked first.
 void checkRleFragments(DcmDataset& dataset, const std::string& file) {
-  DcmElement* element = nullptr;
-  if (dataset.findAndGetElement(DCM_PixelData, element).bad() || !element) return;
+  DcmPixelData* pixelData = findPixelData(dataset, file);
+  if (!pixelData) return;
   const DcmRepresentationParameter* parameter = nullptr;
   DcmPixelSequence* sequence = nullptr;
-  if (OFstatic_cast(DcmPixelData*, element)->getEncapsulatedRepresentation(EXS_RLELossless, parameter, sequence).bad() ||
+  if (pixelData->getEncapsulatedRepresentation(EXS_RLELossless, parameter, sequence).bad() ||
       !sequence)
     return;  // DCMTK's own decoding says what is wrong
   for (unsigned long i = 1; i < sequence->card(); ++i) {  // item 0 is the basic offset table
@@ -179,9 +179,8 @@ std::vector<double> FrameDecoder::decode(unsigned long frame) {
     }
     if (j.components == 3) colourModel = "RGB";  // OpenJPEG undoes the RCT/ICT colour transform
   } else {
-    DcmElement* element = nullptr;
-    if (dataset.findAndGetElement(DCM_PixelData, element).bad() || !element) throw inputError(file, "has no pixel data");
-    auto* pixelData = OFstatic_cast(DcmPixelData*, element);
+    DcmPixelData* pixelData = findPixelData(dataset, file);
+    if (!pixelData) throw inputError(file, "has no pixel data");
     Uint32 frameSize = 0;
     if (pixelData->getUncompressedFrameSize(&dataset, frameSize).bad()) throw inputError(file, "cannot size the pixel data");
     std::vector<uint8_t> buffer(frameSize + (frameSize & 1));
