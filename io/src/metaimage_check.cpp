@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "header_text.h"
 #include "inflated_size.h"
 #include "numbered_files.h"
 #include "krait/base/error.h"
@@ -30,12 +31,6 @@ int64_t elementBytes(const std::string& type) {
   };
   const auto it = sizes.find(type);
   return it == sizes.end() ? 0 : it->second;
-}
-
-std::string trimmed(std::string s) {
-  s.erase(0, s.find_first_not_of(" \t\r"));
-  s.erase(s.find_last_not_of(" \t\r") + 1);
-  return s;
 }
 
 // A whole decimal integer, or nothing.
@@ -116,20 +111,20 @@ void checkMetaImageComplete(const fs::path& header) {
   const std::string compression = fields["CompressedData"];
   const bool compressed = !compression.empty() && (compression[0] == 'T' || compression[0] == 't' || compression[0] == '1');
   const bool local = file == "LOCAL" || file == "Local" || file == "local";
-  const bool slices = file.rfind("LIST", 0) == 0 || file.find('%') != std::string::npos;
   if (file.empty()) throw inputError(name, "ElementDataFile names no file");
   // MetaIO's reading of a LIST walks the header's remaining lines as file names with unchecked indices (fuzzing: a
   // LIST followed by a blank and a binary line read outside the process's memory); such files are refused.
   if (file.rfind("LIST", 0) == 0)
     throw inputError(name, "ElementDataFile = LIST (a list of slice files): ITK's MetaImage reader cannot read it "
                            "safely; write the image as one .mha or .mhd with one data file");
-  if (slices && compressed)
+  const bool numbered = file.find('%') != std::string::npos;
+  if (numbered && compressed)
     throw inputError(name, "compressed voxel data in numbered slice files: ITK's MetaImage reader cannot read it safely");
   // MetaIO counts numbered files up only (a step below 1 would never end) and prints their names with the format.
-  if (slices && numberedFiles(file, name).step < 1)
+  if (numbered && numberedFiles(file, name).step < 1)
     throw inputError(name, "ElementDataFile '" + file + "' counts down: ITK's MetaImage reader counts slice files up");
   // Uncompressed numbered slice files are left to ITK's own checks.
-  if (slices) return;
+  if (numbered) return;
 
   fs::path dataPath = header;
   uint64_t offset = 0;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "header_text.h"
 #include "inflated_size.h"
 #include "numbered_files.h"
 #include "krait/base/error.h"
@@ -22,12 +23,6 @@ struct Header {
   std::vector<std::string> listedFiles;       // the names after "data file: LIST"
   std::streamoff dataStart = -1;              // where attached data begins, after the blank line
 };
-
-std::string trimmed(std::string s) {
-  s.erase(0, s.find_first_not_of(" \t\r"));
-  s.erase(s.find_last_not_of(" \t\r") + 1);
-  return s;
-}
 
 // The fields as NrrdIO reads them: "name: description" lines, "key:=value" pairs and "#" comments, up to the blank
 // line that starts attached data; after "data file: LIST" every further line names a data file.
