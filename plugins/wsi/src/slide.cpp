@@ -14,6 +14,9 @@
 namespace krait::wsi {
 namespace {
 
+// The most pixels one read asks of OpenSlide, a region or an associated image (256 MB of ARGB).
+constexpr int64_t kMaxPixels = int64_t{64} << 20;
+
 std::optional<double> numberProperty(openslide_t* handle, const char* name) {
   const char* value = openslide_get_property_value(handle, name);
   if (!value || !*value) return std::nullopt;
@@ -193,7 +196,7 @@ int Slide::bestLevelForDownsample(double downsample) const {
 RgbImage Slide::readRegion(int64_t x0, int64_t y0, int level, int64_t width, int64_t height) const {
   if (level < 0 || level >= static_cast<int>(levels_.size()))
     throw SlideError(path_, "has no level " + std::to_string(level));
-  if (width < 1 || height < 1 || width * height > (int64_t{64} << 20))
+  if (width < 1 || height < 1 || width * height > kMaxPixels)
     throw SlideError(path_, "region of " + std::to_string(width) + " x " + std::to_string(height) +
                                 " pixels: read regions of 1 to 64 Mi pixels");
   std::vector<uint32_t> argb(static_cast<size_t>(width * height));
@@ -259,7 +262,7 @@ RgbImage Slide::associatedImage(const std::string& name) const {
   if (w < 1 || h < 1) throw SlideError(path_, "has no associated image '" + name + "'");
   // The size is the file's word (a fuzz finding: a 24 KB SVS whose label claimed 484 Mi pixels, 1.9 GB allocated
   // here before OpenSlide failed to read it): beyond the regions' 64 Mi pixels it is refused before any allocation.
-  if (w > (int64_t{64} << 20) / h)
+  if (w > kMaxPixels / h)
     throw SlideError(path_, "associated image '" + name + "' of " + std::to_string(w) + " x " + std::to_string(h) +
                                 " pixels: more than 64 Mi pixels");
   std::vector<uint32_t> argb(static_cast<size_t>(w * h));

@@ -47,7 +47,8 @@ class Slide {
  public:
   // Opens `path`. mppOverride > 0 replaces whatever the file says (µm per level-0 pixel, both axes). Throws
   // SlideError for a missing or unreadable file, a format OpenSlide does not know, a file without a level, or a TIFF
-  // OpenSlide 3.4.1 would crash on (a tag claiming more data than the file holds, a level larger than level 0).
+  // OpenSlide 3.4.1 would crash on (a tag claiming more data than the file holds; in an Aperio file, a level with over
+  // twice the tiles across or down of the one before).
   explicit Slide(std::string path, double mppOverride = 0);
   ~Slide();
   Slide(const Slide&) = delete;
