@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "case_input.h"
 #include "json_numbers.h"
 #include "krait/base/process_memory.h"
 #include "krait/base/stopwatch.h"
@@ -13,28 +12,39 @@ namespace krait::cli {
 
 nlohmann::json runCase(Segmenter& segmenter, const CaseRun& run, const ProgressCallback& progress) {
   resetPeakMemory();
-  auto start = std::chrono::steady_clock::now();
-  const CaseInput input = readCase(channelFiles(run.inputs, static_cast<int64_t>(segmenter.model().channels.size())), run.read);
-  const double readSeconds = secondsSince(start);
+  return writeCaseOutputs(segmenter, run, segmentCase(segmenter, run, readCaseInputs(segmenter, run), progress));
+}
 
+ReadCase readCaseInputs(const Segmenter& segmenter, const CaseRun& run) {
+  const auto start = std::chrono::steady_clock::now();
+  ReadCase read{readCase(channelFiles(run.inputs, static_cast<int64_t>(segmenter.model().channels.size())), run.read), 0.0};
+  read.seconds = secondsSince(start);
+  return read;
+}
+
+SegmentedCase segmentCase(Segmenter& segmenter, const CaseRun& run, ReadCase read, const ProgressCallback& progress) {
   SegmentOptions options;
   options.probabilities = !run.probabilities.empty();
-  for (const auto& f : input.files) options.sources.push_back(f.string());
+  for (const auto& f : read.input.files) options.sources.push_back(f.string());
   options.progress = progress;
-  const Segmentation result = segmenter.segment(input.volumes, options);
+  Segmentation result = segmenter.segment(read.input.volumes, options);
+  return {std::move(result), std::move(options.sources), read.seconds};
+}
 
-  start = std::chrono::steady_clock::now();
+nlohmann::json writeCaseOutputs(const Segmenter& segmenter, const CaseRun& run, const SegmentedCase& segmented) {
+  const Segmentation& result = segmented.result;
+  const auto start = std::chrono::steady_clock::now();
   const io::WriteOptions written{fileNote(segmenter.model().name)};  // "krait 0.1.0+bc7d9b5 demo-t1-brain"
-  if (options.probabilities) io::writeVolume(result.probabilities, run.probabilities, written);
+  if (!run.probabilities.empty()) io::writeVolume(result.probabilities, run.probabilities, written);
   if (run.seg) writeSeg(result.labels, *run.seg);
   if (!run.output.empty()) io::writeVolume(result.labels, run.output, written);
   const double writeSeconds = secondsSince(start);
 
-  nlohmann::json report = segmentationReport(segmenter, result.report, options.sources);
+  nlohmann::json report = segmentationReport(segmenter, result.report, segmented.sources);
   if (!run.output.empty()) report["output"] = run.output.string();
   if (run.seg) report["seg"] = run.seg->file.string();
-  if (options.probabilities) report["probabilities"] = run.probabilities.string();
-  report["seconds"]["read"] = decimals(readSeconds, 3);
+  if (!run.probabilities.empty()) report["probabilities"] = run.probabilities.string();
+  report["seconds"]["read"] = decimals(segmented.readSeconds, 3);
   report["seconds"]["write"] = decimals(writeSeconds, 3);
   return report;
 }

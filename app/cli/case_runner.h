@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "case_input.h"
 #include "krait/engine/segmenter.h"
 #include "krait/io/volume_io.h"
 #include "seg_output.h"
@@ -25,5 +26,23 @@ struct CaseRun {
 // Throws krait::Error for bad input or output; nothing is written unless the whole case succeeds (the
 // probabilities file and the SEG, when asked for, are written just before the mask).
 nlohmann::json runCase(Segmenter& segmenter, const CaseRun& run, const ProgressCallback& progress);
+
+// runCase's three steps, for krait batch, which reads the next case and writes the previous one while a case
+// is segmented. Reading and writing use the segmenter's model read-only, so they may run beside segmentCase
+// on other threads; each throws what runCase would.
+struct ReadCase {
+  CaseInput input;
+  double seconds = 0.0;
+};
+struct SegmentedCase {
+  Segmentation result;
+  std::vector<std::string> sources;  // the input files, as the report names them
+  double readSeconds = 0.0;
+};
+ReadCase readCaseInputs(const Segmenter& segmenter, const CaseRun& run);
+// Frees the case's input volumes once segmented.
+SegmentedCase segmentCase(Segmenter& segmenter, const CaseRun& run, ReadCase read, const ProgressCallback& progress);
+// The report with the seconds of this case's read and write.
+nlohmann::json writeCaseOutputs(const Segmenter& segmenter, const CaseRun& run, const SegmentedCase& segmented);
 
 }  // namespace krait::cli

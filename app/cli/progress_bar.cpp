@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <utility>
 
 #include "krait/base/stopwatch.h"
 
@@ -20,8 +21,11 @@ std::string clock(double seconds) {
 
 }  // namespace
 
-ProgressBar::ProgressBar(bool enabled)
-    : enabled_(enabled && isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()), networkStart_(start_) {}
+ProgressBar::ProgressBar(bool enabled, std::string label)
+    : enabled_(enabled && isatty(STDERR_FILENO)),
+      label_(std::move(label)),
+      start_(std::chrono::steady_clock::now()),
+      networkStart_(start_) {}
 
 void ProgressBar::update(const Progress& p) {
   if (!enabled_) return;
@@ -31,7 +35,7 @@ void ProgressBar::update(const Progress& p) {
   const bool last = p.done == p.total;
   if (!last && p.done > 1 && now - lastDraw_ < std::chrono::milliseconds(100)) return;
   lastDraw_ = now;
-  std::string line = "  " + p.stage;
+  std::string line = "  " + label_ + p.stage;
   if (p.stage == "network" && p.total > 0) {
     const int width = 24;
     const int filled = static_cast<int>(width * p.done / p.total);

@@ -10,13 +10,15 @@ namespace krait::cli {
 
 class ProgressBar {
  public:
-  explicit ProgressBar(bool enabled);
+  // `label` comes first on the line (krait batch: which case).
+  explicit ProgressBar(bool enabled, std::string label = "");
   void update(const Progress& p);
   // Clears the line.
   void finish();
 
  private:
   bool enabled_;
+  std::string label_;
   std::chrono::steady_clock::time_point start_, networkStart_;
   std::chrono::steady_clock::time_point lastDraw_{};
   size_t lastWidth_ = 0;

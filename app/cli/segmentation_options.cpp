@@ -18,7 +18,7 @@ std::vector<OptionSpec> segmentationOptions(bool batch) {
       {"--device", "DEVICE", batch ? "cpu (default), cuda, cuda:N, or a list (cuda:0,1): cases spread over them"
                                    : "cpu (default), cuda or cuda:N",
        {"-device"}},
-      {"--precision", "P", "fp32 (default), or on a GPU fp16 or bf16 (Mamba layers stay fp32)"},
+      {"--precision", "P", "fp32 (default), or on a GPU fp16 or bf16 (as nnU-Net's autocast)"},
       {"--disable-tta", "", "no test-time mirroring (on by default, as in nnUNetv2_predict; 8x faster in 3D)",
        {"--disable_tta"}},
       {"--step", "S", "tile step as a fraction of the patch, in (0, 1] (default 0.5)", {"-step_size"}},

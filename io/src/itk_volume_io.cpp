@@ -11,6 +11,7 @@
 #include "krait/base/error.h"
 #include "nifti_description.h"
 #include "nrrd_check.h"
+#include "parallel_gzip.h"
 
 namespace fs = std::filesystem;
 using IOComponent = itk::IOComponentEnum;
@@ -133,14 +134,14 @@ Volume readItkVolume(const fs::path& path, FileFormat format, std::vector<std::s
 }
 
 void writeItkVolume(const Volume& volume, const fs::path& file, FileFormat format, const std::string& shownName,
-                    const std::string& description) {
+                    const WriteOptions& options) {
   const Geometry& g = volume.geometry();
   const unsigned dims = volume.components() > 1 ? 4u : 3u;
-  // ITK writes no NIfTI descrip: with one, ITK writes the file uncompressed ("m.nii.gz" staged as "m.nii") and
-  // Krait sets it and compresses (nifti_description.h).
-  const bool niftiNote = format == FileFormat::Nifti && !description.empty();
-  const bool gzipped = file.extension() == ".gz";
-  const fs::path written = niftiNote && gzipped ? fs::path(file).replace_extension() : file;
+  const std::string& description = options.description;
+  // ITK writes no NIfTI descrip, and compresses on one thread: ITK writes a .nii.gz uncompressed ("m.nii.gz" staged
+  // as "m.nii", which needs room for it meanwhile), and Krait sets the descrip and compresses it (parallel_gzip.h).
+  const bool gzippedNifti = format == FileFormat::Nifti && file.extension() == ".gz";
+  const fs::path written = gzippedNifti ? fs::path(file).replace_extension() : file;
   try {
     auto io = makeImageIO(format);
     io->SetNumberOfDimensions(dims);
@@ -162,7 +163,7 @@ void writeItkVolume(const Volume& volume, const fs::path& file, FileFormat forma
     io->SetPixelType(itk::IOPixelEnum::SCALAR);
     io->SetNumberOfComponents(1);
     io->SetComponentType(componentFor(volume.pixelType()));
-    io->SetUseCompression(true);  // NIfTI compresses by extension (.nii.gz) whatever this says
+    io->SetUseCompression(true);  // NRRD, MetaImage; ITK compresses NIfTI by extension, never .gz here
     // NrrdImageIO and MetaImageIO write this key as a header field of that name.
     if (!description.empty() && format != FileFormat::Nifti)
       itk::EncapsulateMetaData<std::string>(io->GetMetaDataDictionary(), "ITK_FileNotes", description);
@@ -174,12 +175,10 @@ void writeItkVolume(const Volume& volume, const fs::path& file, FileFormat forma
     throw outputError(shownName, std::string("cannot write: ") + e.GetDescription());
   }
   checkWrittenVolume(written, format, shownName);
-  if (!niftiNote) return;
-  setNiftiDescription(written, description, shownName);
-  if (gzipped) {
-    gzipFile(written, file, shownName);
-    fs::remove(written);  // the staging folder's every file is committed
-  }
+  if (format == FileFormat::Nifti && !description.empty()) setNiftiDescription(written, description, shownName);
+  if (!gzippedNifti) return;
+  gzipFile(written, file, options.threads, shownName);
+  fs::remove(written);  // the staging folder's every file is committed
 }
 
 }  // namespace krait::io

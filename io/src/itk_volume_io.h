@@ -12,8 +12,7 @@ namespace krait::io {
 
 Volume readItkVolume(const std::filesystem::path& path, FileFormat format, std::vector<std::string>* notes);
 // Writes to `file` (a staging path; see AtomicOutput) in `format`; errors name `shownName`, the user's path.
-// A non-empty `description` goes into the header (WriteOptions::description).
 void writeItkVolume(const Volume& volume, const std::filesystem::path& file, FileFormat format,
-                    const std::string& shownName, const std::string& description);
+                    const std::string& shownName, const WriteOptions& options);
 
 }  // namespace krait::io

@@ -1,13 +1,9 @@
 #include "nifti_description.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <memory>
-#include <vector>
 
 #include "krait/base/error.h"
 
@@ -34,20 +30,6 @@ void setNiftiDescription(const fs::path& nii, const std::string& description, co
   f.write(descrip, sizeof descrip);
   f.flush();
   if (!f) throw outputError(shownName, "cannot write the header's description");
-}
-
-void gzipFile(const fs::path& from, const fs::path& to, const std::string& shownName) {
-  std::ifstream in(from, std::ios::binary);
-  std::unique_ptr<gzFile_s, decltype(&gzclose)> out(gzopen(to.c_str(), "wb6"), &gzclose);
-  if (!in || !out) throw outputError(shownName, "cannot write: cannot open the file to compress");
-  std::vector<char> chunk(std::size_t{1} << 20);
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    const auto n = static_cast<unsigned>(in.gcount());
-    if (n > 0 && gzwrite(out.get(), chunk.data(), n) != static_cast<int>(n))
-      throw outputError(shownName, "cannot write: compression failed (disk full?)");
-  }
-  if (!in.eof() || gzclose(out.release()) != Z_OK) throw outputError(shownName, "cannot write: compression failed (disk full?)");
 }
 
 }  // namespace krait::io

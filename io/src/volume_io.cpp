@@ -35,7 +35,7 @@ void writeVolume(const Volume& volume, const fs::path& path, const WriteOptions&
   const FileFormat format = outputFormat(path);
   if (volume.empty()) throw outputError(path.string(), "nothing to write: the volume is empty");
   AtomicOutput out(path);
-  writeItkVolume(volume, out.stagingPath(), format, path.string(), options.description);
+  writeItkVolume(volume, out.stagingPath(), format, path.string(), options);
   out.commit();
 }
 

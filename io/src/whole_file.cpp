@@ -35,19 +35,34 @@ uint64_t plausibleSize(int64_t expectedSize, std::size_t compressedBytes) {
   return std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(expectedSize, 0)), uint64_t{1032} * compressedBytes + 1024);
 }
 
-// One gzip member filling the whole file: its trailer holds the decompressed size modulo 2^32.
-bool inflateOneMember(const LargeBuffer<char>& in, int64_t expectedSize, LargeBuffer<char>& out) {
-  uint32_t isize = 0;
-  for (int i = 0; i < 4; ++i) isize |= uint32_t{static_cast<unsigned char>(in[in.size() - 4 + i])} << (8 * i);
-  const uint64_t atLeast = plausibleSize(expectedSize, in.size());
-  const uint64_t size = std::min<uint64_t>(atLeast + ((uint64_t{isize} - atLeast) & 0xffffffffull), plausibleSize(INT64_MAX, in.size()));
-  out.resize(size);
+bool startsMember(const LargeBuffer<char>& b, std::size_t at) {
+  return b.size() - at >= 2 && static_cast<unsigned char>(b[at]) == 0x1f && static_cast<unsigned char>(b[at + 1]) == 0x8b;
+}
+
+// The gzip members that fill the whole file, one after another (Krait's own writer, parallel_gzip.h; bgzip;
+// `cat a.gz b.gz`). False when one is damaged or cut short, or something else follows them: zlib then says how
+// much it gave. The buffer starts at the size the caller expects, which is exact for a whole NIfTI file, and
+// doubles when a member needs more.
+bool inflateMembers(const LargeBuffer<char>& in, int64_t expectedSize, LargeBuffer<char>& out) {
   const std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
   if (!d) return false;
-  std::size_t used = 0, written = 0;
-  const auto result = libdeflate_gzip_decompress_ex(d.get(), in.data(), in.size(), out.data(), out.size(), &used, &written);
-  if (result != LIBDEFLATE_SUCCESS || used != in.size()) return false;
+  const uint64_t most = plausibleSize(INT64_MAX, in.size());
+  out.resize(std::max<uint64_t>(plausibleSize(expectedSize, in.size()), 1));
+  std::size_t read = 0, written = 0;
+  while (read < in.size()) {
+    if (!startsMember(in, read)) return false;
+    std::size_t used = 0, produced = 0;
+    const auto result = libdeflate_gzip_decompress_ex(d.get(), in.data() + read, in.size() - read, out.data() + written,
+                                                      out.size() - written, &used, &produced);
+    if (result == LIBDEFLATE_INSUFFICIENT_SPACE && out.size() < most) {
+      out.resize(std::min<uint64_t>(2 * out.size(), most));
+      continue;
+    }
+    if (result != LIBDEFLATE_SUCCESS) return false;
+    read += used;
+    written += produced;
+  }
   out.resize(written);
   return true;
 }
@@ -73,7 +88,7 @@ FileBytes readWholeFile(const fs::path& path, int64_t expectedSize) {
   LargeBuffer<char> raw = slurp(path);
   if (!isGzip(raw)) return {std::move(raw), true};
   LargeBuffer<char> out;
-  if (inflateOneMember(raw, expectedSize, out)) return {std::move(out), true};
+  if (inflateMembers(raw, expectedSize, out)) return {std::move(out), true};
   return inflateStreaming(path, expectedSize, raw.size());
 }
 

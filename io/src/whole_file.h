@@ -1,7 +1,8 @@
 #pragma once
 // A whole file in memory, gunzipped when it is gzip data. Decompression is most of the time it takes to read a
 // gzip'd CT (zlib inflates about 100 MB/s of voxels): libdeflate's whole-buffer decompression is about three
-// times faster. zlib's streaming reader takes what that path does not (several gzip members, a damaged stream).
+// times faster, member by member when there are several. zlib's streaming reader takes what that path does not
+// (a damaged stream, or something else after the members), and says how much of it was whole.
 #include <cstdint>
 #include <filesystem>
 #include <vector>

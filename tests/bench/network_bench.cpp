@@ -1,10 +1,10 @@
 // network_bench [--threads N] [--repeats N] [--ops] [--device cuda [--precision fp32|fp16|bf16] [--tile-batch N]
-// [--channels-last] [--cuda-graph] [--trace PREFIX]] [NAME...]: forward time of one tile for each network at its
+// [--channels-last] [--cuda-graph] [--no-autotune] [--trace PREFIX]] [NAME...]: forward time of one tile for each network at its
 // usual patch size (the production plans of tests/fixtures/networks/production), with the process's peak memory. On
 // the CPU the time is split by operator kind, with the convolution share ("floor": the time oneDNN needs for the
 // convolutions alone). On CUDA (weights and input converted to --precision as `krait segment` does, convolution
 // weights channels-last with --channels-last, replayed from a CUDA graph with --cuda-graph as `krait segment` does
-// (GraphedForward), cuDNN autotuned, TF32 as LibTorch defaults it) the time is the median of the repeats with the
+// (GraphedForward), cuDNN autotuned unless --no-autotune, TF32 as LibTorch defaults it) the time is the median of the repeats with the
 // GPU synchronised, divided by the tiles per forward; the first forward (cuDNN autotuning, graph capture) is shown
 // apart; the peaks are LibTorch allocator's (allocated: what torch.cuda.max_memory_allocated reports); --trace
 // writes a Chrome trace with input shapes of one more forward to PREFIX<NAME>.json (kernel times: kernel_times.py).
@@ -62,6 +62,7 @@ struct GpuOptions {
   std::string precision = "fp32";
   int64_t tileBatch = 1;
   bool channelsLast = false, cudaGraph = false;
+  bool autotune = true;  // cuDNN's per-shape benchmark (what krait segment does); off: its heuristics
   std::string trace;  // a Chrome trace of one forward per network, NAME.json under this prefix
 };
 
@@ -82,10 +83,11 @@ void traceForward(const std::function<void()>& forward, const std::string& path)
 
 int gpuTiles(const std::vector<std::string>& names, const GpuOptions& o, const torch::Device& device) {
 #ifdef KRAIT_WITH_CUDA
-  at::globalContext().setBenchmarkCuDNN(true);
+  at::globalContext().setBenchmarkCuDNN(o.autotune);
   const auto precision = krait::models::parsePrecision(o.precision);
-  std::printf("%s, tile batch %lld, %s%s\n", o.precision.c_str(), static_cast<long long>(o.tileBatch),
-              o.channelsLast ? "channels-last" : "contiguous", o.cudaGraph ? ", CUDA graph" : "");
+  std::printf("%s, tile batch %lld, %s%s%s\n", o.precision.c_str(), static_cast<long long>(o.tileBatch),
+              o.channelsLast ? "channels-last" : "contiguous", o.cudaGraph ? ", CUDA graph" : "",
+              o.autotune ? "" : ", cuDNN heuristics (no autotuning)");
   std::printf("| network | patch | ms per tile (median of %d) | first forward ms | peak GiB allocated | peak GiB reserved |\n"
               "|---|---|---|---|---|---|\n", o.repeats);
   for (const auto& name : names) {
@@ -152,6 +154,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--trace") && i + 1 < argc) gpu.trace = argv[++i];
     else if (!std::strcmp(argv[i], "--channels-last")) gpu.channelsLast = true;
     else if (!std::strcmp(argv[i], "--cuda-graph")) gpu.cudaGraph = true;
+    else if (!std::strcmp(argv[i], "--no-autotune")) gpu.autotune = false;
     else names.emplace_back(argv[i]);
   }
   if (names.empty())

@@ -33,6 +33,28 @@ TEST(CausalConv1dSiluCuda, MatchesTheCpuKernelOnAProjectionSlice) {
   }
 }
 
+// LightM-UNet's Mamba layers under autocast: fp16 and bf16 tokens and weights, fp32 arithmetic, one rounding.
+TEST(CausalConv1dSiluCuda, ReducedPrecisionMatchesTheCpuKernelOnTheSameValues) {
+  torch::manual_seed(8);
+  c10::InferenceMode guard;
+  for (const auto type : {torch::kHalf, torch::kBFloat16}) {
+    ConvOptions o;
+    o.dims = 1;
+    o.in = o.out = o.groups = 40;
+    o.kernel = {4};
+    o.padding = {3};
+    Conv conv(o);
+    conv->weight().copy_(torch::randn({40, 1, 4}).to(type));
+    conv->bias().copy_(torch::randn({40}).to(type));
+    const torch::Tensor xz = (3.0 * torch::randn({2, 53, 80})).to(type);
+    const torch::Tensor want = causalConv1dSilu(xz.narrow(2, 0, 40).to(torch::kFloat32), *conv);
+    conv->to(torch::kCUDA, type);
+    const torch::Tensor got = causalConv1dSilu(xz.cuda().narrow(2, 0, 40), *conv);
+    ASSERT_EQ(got.scalar_type(), type);
+    EXPECT_LE(relativeError(got.cpu().to(torch::kFloat32), want), type == torch::kHalf ? 1e-3 : 8e-3) << c10::toString(type);
+  }
+}
+
 TEST(LayerNormCuda, MatchesLayerNormInFloat64) {
   torch::manual_seed(6);
   c10::InferenceMode guard;
@@ -82,6 +104,10 @@ TEST(LayerNormCuda, ReadsHalfInputsAndWritesEitherType) {
                                  (channelsLast ? ", channels contiguous" : ", channels strided");
         EXPECT_LE(relativeError(asFloat.cpu(), want), 2e-6) << what;
         EXPECT_LE(relativeError(asInput.cpu(), want), type == torch::kHalf ? 1e-3 : 8e-3) << what;
+        // fp32 tokens written in the reduced type (LightM-UNet's norm after its fp32 skip, under autocast).
+        const torch::Tensor lowered = norm->normalize(x.to(torch::kFloat32), type);
+        ASSERT_EQ(lowered.scalar_type(), type);
+        EXPECT_LE(relativeError(lowered.cpu(), want), type == torch::kHalf ? 1e-3 : 8e-3) << what << ", from fp32";
       }
     }
   }

@@ -1,5 +1,5 @@
-// Krait's own NIfTI reader (one decompression with libdeflate) against ITK's for every catalogue NIfTI-1 file
-// it takes, and its zlib fallback for gzip streams of several members.
+// Krait's own NIfTI reader (libdeflate) against ITK's for every catalogue NIfTI-1 file it takes, and for a gzip
+// stream of several members.
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -51,7 +51,7 @@ TEST(NiftiReader, ReadsWhatItkReadsForEveryOrientedNifti1File) {
 }
 
 TEST(NiftiReader, ReadsAGzipStreamOfSeveralMembers) {
-  // bgzip and `cat a.gz b.gz` write several members; libdeflate's one-member path hands them to zlib.
+  // bgzip and `cat a.gz b.gz` write several members (as Krait does: nifti_gzip_test.cpp); libdeflate reads each.
   const auto source = testData("nifti-itk/KmeansTest_T1UCharRaw.nii.gz");
   std::vector<char> plain;
   {

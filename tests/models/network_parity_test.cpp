@@ -57,6 +57,32 @@ TEST_P(NetworkParity, PrecisionPolicyKeepsTheMambaLayersInFloat32) {
   EXPECT_LE(relativeError(got.to(torch::kFloat), want), 1e-4) << GetParam();
 }
 
+// In reduced precision the Mamba layers keep fp32 what the official ones have in fp32 under autocast: all of
+// U-Mamba's (autocast off); of LightM-UNet's and Swin-UMamba's SS2D (which only cast their input), the norms and
+// what mamba_ssm and SS2D read as float, while their projections and convolutions take the reduced type.
+TEST_P(NetworkParity, ReducedPrecisionKeepsFloat32WhatAutocastKeeps) {
+  const auto net = loadFixtureNetwork(GetParam());
+  krait::models::convertNetwork(*net, torch::kHalf);
+  const bool uMamba = GetParam().rfind("umamba", 0) == 0;
+  const auto has = [](const std::string& key, const char* part) { return key.find(part) != std::string::npos; };
+  int64_t mambaProjections = 0;
+  for (const auto& p : net->named_parameters()) {
+    const std::string& key = p.key();
+    const bool readAsFloat = has(key, "A_log") || has(key, ".D") || has(key, "Ds") || has(key, "dt_proj.bias") ||
+                             has(key, "dt_projs_bias") || has(key, "norm") ||
+                             (has(key, "skip_scale") && !has(key, "up_layers"));  // the up blocks' is no Mamba layer's
+    const bool mambaProjection = has(key, "in_proj") || has(key, "x_proj") || has(key, "out_proj") || has(key, "conv1d") ||
+                                 has(key, "dt_proj.weight") || has(key, "dt_projs_weight") || has(key, "conv2d");
+    if (readAsFloat) {
+      EXPECT_EQ(p.value().scalar_type(), torch::kFloat32) << key;
+    } else if (mambaProjection) {
+      ++mambaProjections;
+      EXPECT_EQ(p.value().scalar_type(), uMamba ? torch::kFloat32 : torch::kHalf) << key;
+    }
+  }
+  EXPECT_GT(mambaProjections, 0);
+}
+
 // The channels-last layout (the GPU's, for reduced precision) gives the same output on the CPU too, through
 // the layout-preserving paths (the norms, U-Mamba's upsampling into the concatenation).
 TEST_P(NetworkParity, ChannelsLastWeightsGiveTheSameOutput) {

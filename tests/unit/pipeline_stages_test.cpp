@@ -9,6 +9,7 @@
 #include "krait/base/error.h"
 #include "krait/pipeline/nonzero_crop.h"
 #include "krait/pipeline/normalization.h"
+#include "krait/pipeline/preprocess.h"
 #include "krait/pipeline/resample.h"
 #include "krait/pipeline/sliding_window.h"
 #include "npy.h"
@@ -53,6 +54,40 @@ TEST(Resample, MatchesNnunetIncludingTheSeparateZRule) {
     EXPECT_EQ(out.scalar_type(), torch::kFloat);
     // float32 results of float64 arithmetic: at most one rounding step apart.
     EXPECT_LT(maxAbsDiff(out, fixture(std::string("resample_") + name)), 1e-6) << name;
+  }
+}
+
+// The tensor ops that data on a GPU takes, run on the CPU: the loops' float64 operations in their order, so the
+// same float64 values, bit for bit (data stays float64 here: no rounding to float32 hides a last-bit difference).
+TEST(Resample, TensorOpsGiveTheValuesOfTheCpuLoops) {
+  struct Case {
+    std::vector<int64_t> in, out;
+    std::vector<double> from, to;
+    int order, orderZ;
+  };
+  const std::vector<double> iso{1, 1, 1}, thick{4, 0.8, 0.8}, thickX{0.9, 1.0, 5.0};
+  const Case cases[] = {
+      {{2, 20, 31, 26}, {33, 29, 40}, iso, iso, 3, 0},           // 3D, growing and shrinking
+      {{1, 40, 30, 20}, {9, 41, 5}, iso, iso, 2, 0},             // 3D order 2, by large factors
+      {{1, 3, 5, 11}, {7, 2, 4}, iso, iso, 3, 0},                // every axis shorter than the 12-voxel pad
+      {{1, 6, 1, 9}, {4, 3, 13}, iso, iso, 3, 0},                // a 1-voxel axis grown
+      {{1, 1, 9, 14}, {1, 5, 20}, iso, iso, 2, 0},               // a 1-voxel axis kept
+      {{3, 9, 14, 11}, {20, 7, 11}, iso, iso, 1, 0},             // order 1 (the export's), no prefilter
+      {{1, 12, 37, 30}, {20, 25, 44}, thick, {2, 1, 0.6}, 3, 0}, // separate z, order_z 0
+      {{1, 12, 37, 30}, {7, 25, 44}, thick, {2, 1, 0.6}, 3, 3},  // separate z, order_z 3
+      {{1, 1, 8, 5}, {3, 8, 9}, thick, {2, 1, 0.6}, 2, 1},       // separate z over one slice
+      {{2, 17, 11, 6}, {9, 30, 13}, thickX, iso, 3, 2},          // separate z along x
+  };
+  torch::manual_seed(11);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.in) + " to " + ::testing::PrintToString(c.out) + ", order " +
+                 std::to_string(c.order) + "/" + std::to_string(c.orderZ));
+    const torch::Tensor data = torch::randn(c.in, torch::kDouble) * 100.0;
+    const krait::ResamplingOptions o{c.order, c.orderZ, {}, 3.0};
+    const torch::Tensor want = krait::resampleToShape(data, c.out, c.from, c.to, o);
+    const torch::Tensor got = krait::resampleToShapeWithTensorOps(data, c.out, c.from, c.to, o);
+    ASSERT_EQ(got.sizes(), want.sizes());
+    EXPECT_TRUE(torch::equal(got, want)) << maxAbsDiff(got, want);
   }
 }
 
@@ -246,6 +281,18 @@ TEST(NonzeroCrop, BoxIsHalfOpenAndHolesCount) {
 TEST(NonzeroCrop, EmptyImageKeepsItsExtent) {
   const krait::NonzeroCrop c = krait::cropToNonzero(torch::zeros({1, 3, 4, 5}));
   EXPECT_EQ(c.box.end, (std::array<int64_t, 3>{3, 4, 5}));
+}
+
+// A float32 image that needs no transpose and no crop (no zero voxel, as a CT in HU) reaches normalisation,
+// which works in place, as the caller's own tensor: preprocess must copy it, not normalise it.
+TEST(Preprocess, LeavesTheCallersImageUnchanged) {
+  krait::InferencePlan plan;
+  plan.targetSpacing = {2.0, 1.0, 1.0};
+  plan.channels = {krait::ChannelNormalization{}};
+  const torch::Tensor image = torch::rand({1, 6, 7, 8}) + 1.0f, before = image.clone();
+  const krait::Preprocessed p = krait::preprocess(image, {1.0, 1.0, 1.0}, plan, torch::kCPU);
+  EXPECT_EQ(p.data.sizes(), (std::vector<int64_t>{1, 3, 7, 8}));
+  EXPECT_TRUE(torch::equal(image, before));
 }
 
 }  // namespace

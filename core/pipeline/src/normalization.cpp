@@ -27,6 +27,10 @@ std::pair<float, float> meanStd(const torch::Tensor& values) {
 
 float atLeastTiny(float std) { return std::max(std, 1e-8f); }
 
+// A divisor as a tensor on x's device: CUDA multiplies by the reciprocal of a CPU scalar divisor, one bit off
+// numpy's division at times, and divides by a tensor's values as the CPU does.
+torch::Tensor divisor(float d, const torch::Tensor& x) { return torch::full({}, d, x.options()); }
+
 }  // namespace
 
 NormalizationScheme normalizationSchemeFromName(const std::string& name) {
@@ -55,27 +59,27 @@ void normalizeChannels(torch::Tensor& data, const torch::Tensor& mask,
       case NormalizationScheme::CT:
         x.clamp_(static_cast<float>(n.lowerBound), static_cast<float>(n.upperBound))
             .sub_(static_cast<float>(n.mean))
-            .div_(atLeastTiny(static_cast<float>(n.std)));
+            .div_(divisor(atLeastTiny(static_cast<float>(n.std)), x));
         break;
       case NormalizationScheme::ZScore:
         if (n.useMask) {
           const auto [mean, std] = meanStd(x.masked_select(mask));
-          x.masked_scatter_(mask, (x.masked_select(mask) - mean) / atLeastTiny(std));
+          x.masked_scatter_(mask, (x.masked_select(mask) - mean) / divisor(atLeastTiny(std), x));
         } else {
           const auto [mean, std] = meanStd(x);
-          x.sub_(mean).div_(atLeastTiny(std));
+          x.sub_(mean).div_(divisor(atLeastTiny(std), x));
         }
         break;
       case NormalizationScheme::RescaleTo01: {
         x.sub_(x.min().item<float>());
-        x.div_(std::max(x.max().item<float>(), 1e-8f));
+        x.div_(divisor(std::max(x.max().item<float>(), 1e-8f), x));
         break;
       }
       case NormalizationScheme::RGBTo01:
         if (x.min().item<float>() < 0.0f || x.max().item<float>() > 255.0f)
           throw Error(ErrorKind::Input, "channel " + std::to_string(c) +
                                             " uses RGBTo01Normalization but holds values outside 0..255");
-        x.div_(255.0f);
+        x.div_(divisor(255.0f, x));
         break;
       case NormalizationScheme::None:
         break;

@@ -18,21 +18,20 @@ GraphedForward::GraphedForward(std::shared_ptr<Network> network) : network_(std:
 GraphedForward::~GraphedForward() = default;
 
 torch::Tensor GraphedForward::operator()(const torch::Tensor& input) {
-  if (eager_) return network_->forward(input);
   auto key = std::make_pair(input.sizes().vec(), static_cast<int>(input.scalar_type()));
   auto it = captures_.find(key);
   if (it == captures_.end()) {
     try {
-      it = captures_.emplace(std::move(key), capture(input)).first;
+      it = captures_.emplace(key, capture(input)).first;
     } catch (const c10::OutOfMemoryError&) {
-      // A graph keeps its own memory besides the cached blocks of the eager forwards: where that does not
-      // fit, the forward stays eager (and the caller's out-of-memory handling sees its errors).
-      eager_ = true;
-      captures_.clear();
+      // A graph keeps its own memory besides the cached blocks of the eager forwards: where that does not fit,
+      // this shape's forward stays eager (and the caller's out-of-memory handling sees its errors), while the
+      // smaller batch a caller falls back to may still get its graph.
+      it = captures_.emplace(std::move(key), nullptr).first;
       c10::cuda::CUDACachingAllocator::emptyCache();
-      return network_->forward(input);
     }
   }
+  if (!it->second) return network_->forward(input);
   Capture& c = *it->second;
   c.input.copy_(input);
   c.graph.replay();

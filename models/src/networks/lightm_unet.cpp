@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <stdexcept>
+#include <string>
 
 #include "krait/models/networks/mamba.h"
 
@@ -39,14 +40,24 @@ class LightMambaLayerImpl : public torch::nn::Module, public FullPrecisionModule
     proj_ = register_module("proj", Linear(in, out, true));
     skipScale_ = registerTensor(*this, "skip_scale", {1});
   }
+  // The official layer casts its input to float32 without turning autocast off, so under nnU-Net's fp16 autocast
+  // its norms and skip run in fp32 and everything else (projections, causal convolution, scan inputs) in fp16.
+  bool keepsFloat32(const std::string& name, torch::ScalarType type) const override {
+    const std::string mamba = "mamba.";
+    return !isAutocastType(type) || name == "skip_scale" ||
+           (name.rfind(mamba, 0) == 0 && Mamba::Impl::readsAsFloat32(name.substr(mamba.size())));
+  }
   torch::Tensor forward(const torch::Tensor& input) {
-    // In fp32 whatever the input's type: the norm reads the input as it is and writes fp32, and the scaled skip
-    // is added into the Mamba's fp32 output in one addcmul pass (not a multiplication and an addition).
+    // The norms compute in fp32 and write the projections' type (what autocast's cast of their fp32 output
+    // gives). The scaled skip is added to the Mamba's output in one addcmul pass, in fp32 (the official fp32
+    // skip promotes the sum).
+    const torch::ScalarType compute = proj_->weight().scalar_type();
     const torch::Tensor tokens = input.flatten(2).transpose(1, 2);
     // CUDA's element-wise kernels convert their inputs as they read them; LibTorch 1.13's CPU kernels do not.
     const torch::Tensor skip = tokens.is_cuda() ? tokens : tokens.to(torch::kFloat32);
-    const torch::Tensor mixed = mamba_->forward(norm_->normalize(tokens, torch::kFloat32)).addcmul_(skip, skipScale_);
-    const torch::Tensor y = proj_->forward(norm_->forward(mixed));
+    torch::Tensor mixed = mamba_->forward(norm_->normalize(tokens, compute));
+    mixed = mixed.scalar_type() == torch::kFloat32 ? mixed.addcmul_(skip, skipScale_) : torch::addcmul(mixed, skip, skipScale_);
+    const torch::Tensor y = proj_->forward(norm_->normalize(mixed, compute));
     std::vector<int64_t> shape = input.sizes().vec();
     shape[1] = out_;
     return y.transpose(1, 2).reshape(shape).to(input.scalar_type());

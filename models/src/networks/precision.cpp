@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "krait/base/error.h"
@@ -39,20 +40,28 @@ torch::ScalarType scalarType(Precision precision) {
 void convertNetwork(Network& network, Precision precision) { convertNetwork(network, scalarType(precision)); }
 
 void convertNetwork(Network& network, torch::ScalarType type) {
-  // Key prefixes of FullPrecisionModules, and of the norms: their affine parameters stay fp32 (as under
-  // autocast, which converts no parameter), which is what the norm kernels take.
-  std::vector<std::string> fullPrecision;
+  // The Mamba layers (by key prefix) decide for their own parameters; the norms' affine parameters stay fp32 (as
+  // under autocast, which converts no parameter), which is what the norm kernels take.
+  std::vector<std::pair<std::string, const FullPrecisionModule*>> mambaLayers;
+  std::vector<std::string> norms;
   for (const auto& m : network.named_modules()) {
     const torch::nn::Module* module = m.value().get();
-    if (dynamic_cast<const FullPrecisionModule*>(module) != nullptr || dynamic_cast<const GroupNormImpl*>(module) != nullptr ||
-        dynamic_cast<const LayerNormImpl*>(module) != nullptr)
-      fullPrecision.push_back(m.key() + ".");
+    if (const auto* layer = dynamic_cast<const FullPrecisionModule*>(module)) mambaLayers.emplace_back(m.key() + ".", layer);
+    if (dynamic_cast<const GroupNormImpl*>(module) != nullptr || dynamic_cast<const LayerNormImpl*>(module) != nullptr)
+      norms.push_back(m.key() + ".");
   }
+  const auto startsWith = [](const std::string& key, const std::string& prefix) { return key.rfind(prefix, 0) == 0; };
+  const auto keepsFloat32 = [&](const std::string& key) {
+    if (std::any_of(norms.begin(), norms.end(), [&](const std::string& prefix) { return startsWith(key, prefix); }))
+      return true;
+    // Mamba layers do not nest; the one a parameter belongs to decides.
+    for (const auto& [prefix, layer] : mambaLayers)
+      if (startsWith(key, prefix)) return layer->keepsFloat32(key.substr(prefix.size()), type);
+    return false;
+  };
   torch::NoGradGuard noGrad;
   for (auto& p : network.named_parameters()) {
-    const bool keep = std::any_of(fullPrecision.begin(), fullPrecision.end(),
-                                  [&](const std::string& prefix) { return p.key().rfind(prefix, 0) == 0; });
-    const torch::ScalarType want = keep ? torch::kFloat32 : type;
+    const torch::ScalarType want = keepsFloat32(p.key()) ? torch::kFloat32 : type;
     if (p.value().scalar_type() != want) p.value().set_data(p.value().to(want));
   }
 }

@@ -2,60 +2,54 @@
 
 #include <torch/torch.h>
 
-#include "krait/models/ops/selective_scan.h"
+#include "krait/models/ops/cross_scan.h"
 
 namespace krait::models {
-
-namespace {
-constexpr int64_t kDirections = 4;
-
-// (B, d, W, H)-ordered sequence back to row-major (B, d, H*W).
-torch::Tensor columnToRowMajor(const torch::Tensor& y, int64_t h, int64_t w) {
-  return y.reshape({y.size(0), y.size(1), w, h}).transpose(2, 3).reshape({y.size(0), y.size(1), h * w});
-}
-}  // namespace
 
 SS2DImpl::SS2DImpl(int64_t dModel, int64_t dState) : dInner_(2 * dModel), dtRank_((dModel + 15) / 16), dState_(dState) {
   inProj_ = register_module("in_proj", Linear(dModel, 2 * dInner_, false));
   ConvOptions conv = convSame(2, dInner_, dInner_, {3});
   conv.groups = dInner_;
   conv2d_ = register_module("conv2d", Conv(conv));
-  xProjWeight_ = registerTensor(*this, "x_proj_weight", {kDirections, dtRank_ + 2 * dState, dInner_});
-  dtProjsWeight_ = registerTensor(*this, "dt_projs_weight", {kDirections, dInner_, dtRank_});
-  dtProjsBias_ = registerTensor(*this, "dt_projs_bias", {kDirections, dInner_});
-  aLogs_ = registerTensor(*this, "A_logs", {kDirections * dInner_, dState});
-  ds_ = registerTensor(*this, "Ds", {kDirections * dInner_});
+  xProjWeight_ = registerTensor(*this, "x_proj_weight", {kCrossScanDirections, dtRank_ + 2 * dState, dInner_});
+  dtProjsWeight_ = registerTensor(*this, "dt_projs_weight", {kCrossScanDirections, dInner_, dtRank_});
+  dtProjsBias_ = registerTensor(*this, "dt_projs_bias", {kCrossScanDirections, dInner_});
+  aLogs_ = registerTensor(*this, "A_logs", {kCrossScanDirections * dInner_, dState});
+  ds_ = registerTensor(*this, "Ds", {kCrossScanDirections * dInner_});
   outNorm_ = register_module("out_norm", LayerNorm(dInner_));
   outProj_ = register_module("out_proj", Linear(dInner_, dModel, false));
 }
 
+bool SS2DImpl::keepsFloat32(const std::string& name, torch::ScalarType type) const {
+  return !isAutocastType(type) || name == "A_logs" || name == "Ds" || name == "dt_projs_bias";
+}
+
+torch::ScalarType SS2DImpl::computeType() const { return inProj_->weight().scalar_type(); }
+
 torch::Tensor SS2DImpl::forward(const torch::Tensor& input) {
-  const torch::Tensor x = input.to(torch::kFloat32);
-  const int64_t batch = x.size(0), h = x.size(1), w = x.size(2), length = h * w;
+  const torch::ScalarType compute = computeType();
+  const torch::Tensor x = input.to(compute);
+  const int64_t batch = x.size(0), h = x.size(1), w = x.size(2), k = kCrossScanDirections;
   const torch::Tensor xz = inProj_->forward(x);
   const torch::Tensor z = xz.narrow(3, dInner_, dInner_);
-  const torch::Tensor xi = torch::silu(conv2d_->forward(xz.narrow(3, 0, dInner_).permute({0, 3, 1, 2})));
-  // Four scan orders: row-major, column-major, and both reversed.
-  const torch::Tensor rows = xi.reshape({batch, dInner_, length});
-  const torch::Tensor cols = xi.transpose(2, 3).reshape({batch, dInner_, length});
-  const torch::Tensor xs = torch::stack({rows, cols, rows.flip(-1), cols.flip(-1)}, 1);  // (B, 4, d, L)
-  const torch::Tensor xDbl = torch::matmul(xProjWeight_, xs);                            // (B, 4, R + 2N, L)
-  const torch::Tensor dts = torch::matmul(dtProjsWeight_, xDbl.narrow(2, 0, dtRank_));  // (B, 4, d, L)
-  SelectiveScanInputs scan;
-  scan.u = xs.reshape({batch, kDirections * dInner_, length});
-  scan.delta = dts.reshape({batch, kDirections * dInner_, length});
+  const torch::Tensor grid = torch::silu(conv2d_->forward(xz.narrow(3, 0, dInner_).permute({0, 3, 1, 2}))).permute({0, 2, 3, 1});
+  // The official code projects each scan order's copy of the tokens; a projection is per token, so all four
+  // directions' projections of the tokens in grid order are the same values, from one matrix product each.
+  const torch::Tensor xDbl = torch::linear(grid, xProjWeight_.reshape({-1, dInner_})).view({batch, h, w, k, -1});
+  const torch::Tensor dts = torch::matmul(xDbl.narrow(4, 0, dtRank_).reshape({-1, k, dtRank_}).transpose(0, 1),
+                                          dtProjsWeight_.transpose(1, 2));  // (4, batch * h * w, d)
+  CrossScanInputs scan;
+  scan.x = grid;
+  scan.delta = dts.view({k, batch, h, w, dInner_});
+  scan.B = xDbl.narrow(4, dtRank_, dState_);
+  scan.C = xDbl.narrow(4, dtRank_ + dState_, dState_);
   scan.A = -torch::exp(aLogs_);
-  scan.B = xDbl.narrow(2, dtRank_, dState_);
-  scan.C = xDbl.narrow(2, dtRank_ + dState_, dState_);
   scan.D = ds_;
   scan.deltaBias = dtProjsBias_.reshape({-1});
-  scan.deltaSoftplus = true;
-  const torch::Tensor out = selectiveScan(scan).reshape({batch, kDirections, dInner_, length});
-  const torch::Tensor y = out.select(1, 0) + out.select(1, 2).flip(-1) + columnToRowMajor(out.select(1, 1), h, w) +
-                          columnToRowMajor(out.select(1, 3).flip(-1), h, w);
-  // The merged scans are normalised before the gate (unlike Mamba, which gates inside the scan).
-  const torch::Tensor gated = outNorm_->forward(y.transpose(1, 2).reshape({batch, h, w, dInner_})) * torch::silu(z);
-  return outProj_->forward(gated).to(input.scalar_type());
+  // The merged scans are normalised before the gate (unlike Mamba, which gates inside the scan), in fp32; the
+  // gate's SiLU is in the projections' type, as autocast leaves it.
+  const torch::Tensor gated = outNorm_->forward(crossScan(scan)) * torch::silu(z);
+  return outProj_->forward(gated.to(compute));
 }
 
 VSSLayerImpl::VSSLayerImpl(int64_t dim, int64_t depth, int64_t dState) {
@@ -69,8 +63,8 @@ VSSLayerImpl::VSSLayerImpl(int64_t dim, int64_t depth, int64_t dState) {
 
 torch::Tensor VSSLayerImpl::forward(const torch::Tensor& input) {
   torch::Tensor x = input;
-  // The norm writes fp32, which SS2D runs in, as autocast's layer_norm gives.
-  for (auto& [norm, ss2d] : blocks_) x = x + ss2d->forward(norm->normalize(x, torch::kFloat32)).to(x.scalar_type());
+  // The norm computes in fp32 and writes SS2D's projection type, as autocast's cast of layer_norm's output gives.
+  for (auto& [norm, ss2d] : blocks_) x = x + ss2d->forward(norm->normalize(x, ss2d->computeType())).to(x.scalar_type());
   return x;
 }
 

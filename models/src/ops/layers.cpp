@@ -18,6 +18,8 @@ std::vector<int64_t> perAxis(const std::vector<int64_t>& values, int dims) {
                               std::to_string(values.size()));
 }
 
+bool isAutocastType(torch::ScalarType type) { return type == torch::kFloat16 || type == torch::kBFloat16; }
+
 ConvImpl::ConvImpl(ConvOptions options) : options_(std::move(options)) {
   auto& o = options_;
   o.kernel = perAxis(o.kernel, o.dims);

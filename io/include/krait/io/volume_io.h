@@ -54,6 +54,8 @@ struct WriteOptions {
   // A note on what made the file (krait/engine/build_info.h's fileNote), kept in its header: NIfTI's descrip
   // (79 characters at most), the ITK_FileNotes field of NRRD and MetaImage. Empty: none.
   std::string description;
+  // Threads that compress a .nii.gz (the engine's count, say); 0: every core this process may run on.
+  int threads = 0;
 };
 
 // Writes NIfTI / NRRD / MetaImage by extension. Multi-channel volumes become 4D images. The files appear

@@ -22,6 +22,13 @@ struct ScanParams {
   // channels per token). B, C: (batch, groups, states, length), any strides.
   const void *u = nullptr, *delta = nullptr, *z = nullptr, *B = nullptr, *C = nullptr;
   int64_t uStride[3] = {}, deltaStride[3] = {}, zStride[3] = {}, outStride[3] = {}, bStride[4] = {}, cStride[4] = {};
+  // Where group g's channels of u, delta and z start: g * groupStride past group 0's. perGroup times the channel
+  // stride is the plain layout; a cross scan reads one u for all its groups (0).
+  int64_t uGroupStride = 0, deltaGroupStride = 0, zGroupStride = 0;
+  // A cross scan (VMamba's SS2D) when gridRows > 0: the length = gridRows * gridCols tokens lie row-major on a
+  // grid, which group g walks by columns when g is odd and backwards when g & 2; token t of its sequence is
+  // read from (u, delta, z, B, C) and written to (out) at its grid position. length < 2^32; fp32 only.
+  int64_t gridRows = 0, gridCols = 0;
   const float *A = nullptr, *D = nullptr, *deltaBias = nullptr;  // fp32, contiguous; D and deltaBias optional
   bool softplus = false;
   void* out = nullptr;

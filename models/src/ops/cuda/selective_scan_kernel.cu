@@ -56,9 +56,24 @@ Layout layout(const ScanParams& p, int smCount) {
   return l;
 }
 
-// Phase 1 (Final false) or 3 (Final true) for one warp's 32 channels of one chunk. carry: (batch, chunks,
+// The grid position token t of group g's sequence is read and written at (ScanParams::gridRows): t itself for a
+// plain scan. A template parameter, not a test of gridRows: the plain scan's loads then stay the strided
+// increments they were (a run-time test there cost the U-Mamba_Enc stage-0 scan 80%). 32-bit arithmetic: a grid
+// has fewer than 2^32 tokens, and 64-bit division is a long call.
+template <bool Grid>
+__device__ __forceinline__ int64_t position(const ScanParams& p, int64_t g, int64_t t) {
+  if constexpr (!Grid) return t;
+  uint32_t s = static_cast<uint32_t>(g & 2 ? p.length - 1 - t : t);
+  if (g & 1) {
+    const uint32_t rows = static_cast<uint32_t>(p.gridRows);
+    s = s % rows * static_cast<uint32_t>(p.gridCols) + s / rows;
+  }
+  return s;
+}
+
+// Phase 1 (Final false) or 3 (Final true) for one warp's 32 channels of one chunk, of a plain or (Grid) a cross scan. carry: (batch, chunks,
 // channels, states) pairs (total decay, state); phase 3 reads the entering state from .y (null: zero).
-template <typename T, bool Final>
+template <typename T, bool Final, bool Grid>
 __global__ void __launch_bounds__(kWarp* kWarpsPerBlock, kBlocksPerSm)
     scanChunks(ScanParams p, Layout l, float2* __restrict__ carry) {
   __shared__ float4 staged[kWarpsPerBlock][kSubTile][2 * kMaxScanStates / 4];  // B then C, per token
@@ -73,7 +88,7 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock, kBlocksPerSm)
   const int64_t chunk = rest % l.chunks, b = rest / l.chunks;
   const int64_t within = cb * kWarp + lane;
   const bool valid = within < p.perGroup;
-  const int64_t d = g * p.perGroup + (valid ? within : 0);
+  const int64_t j = valid ? within : 0, d = g * p.perGroup + j;
   const int N = p.states;
 
   float a2[kMaxScanStates], h[kMaxScanStates];
@@ -90,9 +105,10 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock, kBlocksPerSm)
   }
   const float bias = p.deltaBias != nullptr ? p.deltaBias[d] : 0.f;
   const float skip = p.D != nullptr ? p.D[d] : 0.f;
-  const T* u = static_cast<const T*>(p.u) + b * p.uStride[0] + d * p.uStride[1];
-  const T* delta = static_cast<const T*>(p.delta) + b * p.deltaStride[0] + d * p.deltaStride[1];
-  const T* z = p.z != nullptr ? static_cast<const T*>(p.z) + b * p.zStride[0] + d * p.zStride[1] : nullptr;
+  const T* u = static_cast<const T*>(p.u) + b * p.uStride[0] + g * p.uGroupStride + j * p.uStride[1];
+  const T* delta = static_cast<const T*>(p.delta) + b * p.deltaStride[0] + g * p.deltaGroupStride + j * p.deltaStride[1];
+  const T* z = p.z != nullptr ? static_cast<const T*>(p.z) + b * p.zStride[0] + g * p.zGroupStride + j * p.zStride[1]
+                              : nullptr;
   T* out = static_cast<T*>(p.out) + b * p.outStride[0] + d * p.outStride[1];
   const int stageState = lane % kMaxScanStates, stageToken = lane / kMaxScanStates;
   const int stagedRow = stageState < N ? stageState : 0;
@@ -111,7 +127,7 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock, kBlocksPerSm)
     // branch per token all loads can be in flight at once, instead of one memory latency per token.
 #pragma unroll
     for (int tt = 0; tt < kSubTile; ++tt) {
-      const int64_t t = s + (tt < count ? tt : count - 1);
+      const int64_t t = position<Grid>(p, g, s + (tt < count ? tt : count - 1));
       tokens[warp][0][tt][lane] = toFloat(u[t * p.uStride[2]]);
       tokens[warp][1][tt][lane] = toFloat(delta[t * p.deltaStride[2]]);
       if (Final && z != nullptr) tokens[warp][2][tt][lane] = toFloat(z[t * p.zStride[2]]);
@@ -119,7 +135,7 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock, kBlocksPerSm)
 #pragma unroll
     for (int k = 0; k < kSubTile * kMaxScanStates / kWarp; ++k) {
       const int tt = stageToken + k * (kWarp / kMaxScanStates);
-      const int64_t t = s + (tt < count ? tt : count - 1);
+      const int64_t t = position<Grid>(p, g, s + (tt < count ? tt : count - 1));
       tile[tt * 2 * kMaxScanStates + stageState] = stageState < N ? toFloat(Bn[t * p.bStride[3]]) : 0.f;
       if (Final) tile[tt * 2 * kMaxScanStates + kMaxScanStates + stageState] = stageState < N ? toFloat(Cn[t * p.cStride[3]]) : 0.f;
     }
@@ -139,7 +155,6 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock, kBlocksPerSm)
     __syncwarp();
 #pragma unroll 2
     for (int tt = 0; tt < count; ++tt) {
-      const int64_t t = s + tt;
       const float uv = tokens[warp][0][tt][lane], dt = tokens[warp][1][tt][lane];
       const float du = dt * uv;
       float y = 0.f;
@@ -163,7 +178,7 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock, kBlocksPerSm)
       if (Final) {
         y = fmaf(skip, uv, y);
         if (z != nullptr) y *= tokens[warp][2][tt][lane];
-        if (valid) out[t * p.outStride[2]] = fromFloat<T>(y);
+        if (valid) out[position<Grid>(p, g, s + tt) * p.outStride[2]] = fromFloat<T>(y);
       }
     }
   }
@@ -232,18 +247,18 @@ void scanCarries(float2* items, int64_t batch, int64_t K, int64_t M, float2* scr
   enterStates<<<blocks, kThreads, 0, stream>>>(items, batch, K, M, segments, nSeg, kSegment);
 }
 
-template <typename T>
+template <typename T, bool Grid>
 void launchTyped(const ScanParams& p, void* scratch, int smCount, cudaStream_t stream) {
   const Layout l = layout(p, smCount);
   const int64_t blocks = blocksFor(l.tasks, kWarpsPerBlock);
   float2* carry = nullptr;
   if (l.chunks > 1) {
     carry = static_cast<float2*>(scratch);
-    scanChunks<T, false><<<blocks, kWarp * kWarpsPerBlock, 0, stream>>>(p, l, carry);
+    scanChunks<T, false, Grid><<<blocks, kWarp * kWarpsPerBlock, 0, stream>>>(p, l, carry);
     const int64_t pairs = p.batch * l.chunks * p.channels * p.states;
     scanCarries(carry, p.batch, l.chunks, p.channels * p.states, carry + pairs, stream);
   }
-  scanChunks<T, true><<<blocks, kWarp * kWarpsPerBlock, 0, stream>>>(p, l, carry);
+  scanChunks<T, true, Grid><<<blocks, kWarp * kWarpsPerBlock, 0, stream>>>(p, l, carry);
   const cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) throw std::runtime_error(std::string("selective scan: CUDA launch failed: ") + cudaGetErrorString(err));
 }
@@ -262,7 +277,12 @@ void launchSelectiveScan(const ScanParams& p, void* scratch, int smCount, cudaSt
     throw std::invalid_argument("selective scan: the CUDA kernel takes 1 to " + std::to_string(kMaxScanStates) +
                                 " states per channel, not " + std::to_string(p.states));
   if (p.batch * p.channels * p.length == 0) return;
-  withElementType(p.dtype, [&](auto t) { launchTyped<decltype(t)>(p, scratch, smCount, stream); });
+  // Cross scans run in fp32 (the official SS2D converts its inputs): one more instantiation, not three.
+  if (p.gridRows > 0) {
+    if (p.dtype != ElementType::Float32) throw std::invalid_argument("selective scan: a cross scan takes fp32 inputs");
+    return launchTyped<float, true>(p, scratch, smCount, stream);
+  }
+  withElementType(p.dtype, [&](auto t) { launchTyped<decltype(t), false>(p, scratch, smCount, stream); });
 }
 
 }  // namespace krait::models::cuda

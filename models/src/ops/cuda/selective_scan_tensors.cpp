@@ -6,6 +6,7 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "../selective_scan_check.h"
@@ -65,6 +66,9 @@ PreparedScan prepare(const SelectiveScanInputs& in) {
     p.z = s.z.data_ptr();
     copyStrides(s.z, p.zStride);
   }
+  p.uGroupStride = p.perGroup * p.uStride[1];
+  p.deltaGroupStride = p.perGroup * p.deltaStride[1];
+  p.zGroupStride = p.perGroup * p.zStride[1];
   p.B = s.B.data_ptr();
   copyStrides(s.B, p.bStride);
   p.C = s.C.data_ptr();
@@ -93,6 +97,61 @@ torch::Tensor selectiveScanCuda(const SelectiveScanInputs& in) {
   const torch::Tensor scratch = torch::empty({cuda::scanScratchBytes(p, smCount)}, options.dtype(torch::kUInt8));
   cuda::launchSelectiveScan(p, scratch.data_ptr(), smCount, at::cuda::getCurrentCUDAStream());
   return out;
+}
+
+torch::Tensor crossScanCuda(const CrossScanInputs& in) {
+  RECORD_USER_SCOPE("krait::cross_scan");
+  const c10::cuda::CUDAGuard onDevice(in.x.device());
+  const int64_t batch = in.x.size(0), h = in.x.size(1), w = in.x.size(2), d = in.x.size(3), length = h * w;
+  if (length >= (int64_t{1} << 32)) throw std::invalid_argument("cross scan: a grid of 2^32 tokens or more");
+  const auto f32 = in.x.options().dtype(torch::kFloat32);
+  // In fp32, as the official forward_core converts its scan's inputs; u and delta with their channels fastest.
+  const torch::Tensor u = torch::empty({batch, h, w, d}, f32).copy_(in.x);
+  const torch::Tensor delta = torch::empty({kCrossScanDirections, batch, h, w, d}, f32).copy_(in.delta);
+  const torch::Tensor B = in.B.to(torch::kFloat32), C = in.C.to(torch::kFloat32);  // (batch, h, w, 4, N)
+  const auto fp32 = [&](const torch::Tensor& t) { return t.defined() ? t.to(in.x.device(), torch::kFloat32).contiguous() : t; };
+  const torch::Tensor A = fp32(in.A), D = fp32(in.D), bias = fp32(in.deltaBias);
+  for (const torch::Tensor* t : {&B, &C})
+    if (t->stride(1) != w * t->stride(2)) throw std::invalid_argument("cross scan: B and C must be row-major over the grid");
+  torch::Tensor out = torch::empty({batch, length, kCrossScanDirections * d}, f32);
+  cuda::ScanParams p;
+  p.dtype = cuda::ElementType::Float32;
+  p.batch = batch;
+  p.channels = kCrossScanDirections * d;
+  p.length = length;
+  p.states = static_cast<int>(A.size(1));
+  p.groups = kCrossScanDirections;
+  p.perGroup = d;
+  p.u = u.data_ptr();
+  const int64_t uStrides[3] = {length * d, 1, d};
+  std::copy(uStrides, uStrides + 3, p.uStride);
+  std::copy(uStrides, uStrides + 3, p.deltaStride);
+  p.uGroupStride = 0;  // every direction reads the same tokens
+  p.delta = delta.data_ptr();
+  p.deltaGroupStride = batch * length * d;
+  const auto gridStrides = [](const torch::Tensor& t, int64_t* s) {
+    const int64_t strides[4] = {t.stride(0), t.stride(3), t.stride(4), t.stride(2)};  // batch, group, state, position
+    std::copy(strides, strides + 4, s);
+  };
+  p.B = B.data_ptr();
+  gridStrides(B, p.bStride);
+  p.C = C.data_ptr();
+  gridStrides(C, p.cStride);
+  p.A = A.data_ptr<float>();
+  p.D = D.defined() ? D.data_ptr<float>() : nullptr;
+  p.deltaBias = bias.defined() ? bias.data_ptr<float>() : nullptr;
+  p.softplus = true;
+  p.out = out.data_ptr();
+  const int64_t outStrides[3] = {length * kCrossScanDirections * d, 1, kCrossScanDirections * d};
+  std::copy(outStrides, outStrides + 3, p.outStride);
+  p.gridRows = h;
+  p.gridCols = w;
+  const int smCount = at::cuda::getCurrentDeviceProperties()->multiProcessorCount;
+  const torch::Tensor scratch = torch::empty({cuda::scanScratchBytes(p, smCount)}, in.x.options().dtype(torch::kUInt8));
+  cuda::launchSelectiveScan(p, scratch.data_ptr(), smCount, at::cuda::getCurrentCUDAStream());
+  // Every direction's output is at the grid positions already: the sum in the official order.
+  const torch::Tensor y = out.view({batch, h, w, kCrossScanDirections, d});
+  return y.select(3, 0) + y.select(3, 2) + y.select(3, 1) + y.select(3, 3);
 }
 
 SelectiveScanGradients selectiveScanBackwardCuda(const SelectiveScanInputs& in, const torch::Tensor& gradOut) {

@@ -16,19 +16,22 @@ namespace {
 
 constexpr int kThreads = 256;
 
+// In fp32 arithmetic whatever T (what cuDNN's fp16 convolution accumulates in); the SiLU is taken before the one
+// rounding to T, where autocast rounds the convolution's output first.
+template <typename T>
 __global__ void __launch_bounds__(kThreads) causalConv1dSilu(TokenView x, const float* __restrict__ weight,
                                                              const float* __restrict__ bias, int taps,
-                                                             float* __restrict__ out) {
+                                                             T* __restrict__ out) {
   const int64_t total = x.batch * x.tokens * x.channels;
   for (int64_t i = int64_t{blockIdx.x} * kThreads + threadIdx.x; i < total; i += int64_t{gridDim.x} * kThreads) {
     const int64_t c = i % x.channels, token = i / x.channels, l = token % x.tokens, b = token / x.tokens;
-    const float* base = static_cast<const float*>(x.data) + b * x.stride[0] + c * x.stride[2];
+    const T* base = static_cast<const T*>(x.data) + b * x.stride[0] + c * x.stride[2];
     float acc = bias ? bias[c] : 0.0f;
     for (int k = 0; k < taps; ++k) {
       const int64_t source = l - (taps - 1) + k;
-      if (source >= 0) acc += weight[c * taps + k] * base[source * x.stride[1]];
+      if (source >= 0) acc += weight[c * taps + k] * toFloat(base[source * x.stride[1]]);
     }
-    out[i] = acc / (1.0f + expf(-acc));
+    out[i] = fromFloat<T>(acc / (1.0f + expf(-acc)));
   }
 }
 
@@ -152,12 +155,15 @@ void check(const char* what) {
 
 }  // namespace
 
-void launchCausalConv1dSilu(const TokenView& x, const float* weight, const float* bias, int taps, float* out,
+void launchCausalConv1dSilu(const TokenView& x, const float* weight, const float* bias, int taps, void* out,
                             cudaStream_t stream) {
   const int64_t total = x.batch * x.tokens * x.channels;
   if (total == 0) return;
   const int64_t blocks = std::min<int64_t>((total + kThreads - 1) / kThreads, int64_t{1} << 20);
-  causalConv1dSilu<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(x, weight, bias, taps, out);
+  withElementType(x.type, [&](auto t) {
+    using T = decltype(t);
+    causalConv1dSilu<T><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(x, weight, bias, taps, static_cast<T*>(out));
+  });
   check("causal conv1d");
 }
 
@@ -166,15 +172,12 @@ void launchLayerNorm(const TokenView& x, const float* weight, const float* bias,
   if (x.channels < 1 || x.channels > kMaxLayerNormChannels)
     throw std::invalid_argument("layer norm: the CUDA kernel takes 1 to " + std::to_string(kMaxLayerNormChannels) +
                                 " channels, not " + std::to_string(x.channels));
-  if (outType != ElementType::Float32 && outType != x.type)
-    throw std::invalid_argument("layer norm: the output is fp32 or the input's type");
   if (x.batch * x.tokens == 0) return;
   withElementType(x.type, [&](auto in) {
-    using In = decltype(in);
-    if (outType == ElementType::Float32)
-      launchLayerNormAs<In, float>(x, weight, bias, static_cast<float>(eps), static_cast<float*>(out), stream);
-    else
-      launchLayerNormAs<In, In>(x, weight, bias, static_cast<float>(eps), static_cast<In*>(out), stream);
+    withElementType(outType, [&](auto result) {
+      using Out = decltype(result);
+      launchLayerNormAs<decltype(in), Out>(x, weight, bias, static_cast<float>(eps), static_cast<Out*>(out), stream);
+    });
   });
   check("layer norm");
 }

@@ -51,19 +51,21 @@ const float* pointer(const torch::Tensor& t) { return t.defined() ? t.data_ptr<f
 }  // namespace
 
 torch::Tensor causalConv1dSiluCuda(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  if (!onCuda(x, {torch::kFloat}) || x.dim() != 3) return {};
+  if (!onCuda(x, {torch::kFloat, torch::kHalf, torch::kBFloat16}) || x.dim() != 3) return {};
   const c10::cuda::CUDAGuard onDevice(x.device());
+  // Reduced-precision weights are exact in fp32.
   const torch::Tensor w = fp32(weight, x.device()), b = fp32(bias, x.device());  // w: (channels, 1, taps)
   torch::Tensor out = torch::empty(x.sizes(), x.options());
   cuda::launchCausalConv1dSilu(*view(x), w.data_ptr<float>(), pointer(b), static_cast<int>(w.size(-1)),
-                               out.data_ptr<float>(), at::cuda::getCurrentCUDAStream());
+                               out.data_ptr(), at::cuda::getCurrentCUDAStream());
   return out;
 }
 
 torch::Tensor layerNormCuda(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, double eps,
                             torch::ScalarType out) {
-  if (!onCuda(x, {torch::kFloat, torch::kHalf, torch::kBFloat16}) || x.size(-1) > cuda::kMaxLayerNormChannels ||
-      (out != torch::kFloat && out != x.scalar_type()))
+  const auto types = {torch::kFloat, torch::kHalf, torch::kBFloat16};
+  if (!onCuda(x, types) || x.size(-1) > cuda::kMaxLayerNormChannels ||
+      std::find(types.begin(), types.end(), out) == types.end())
     return {};
   const auto tokens = view(x);
   if (!tokens) return {};

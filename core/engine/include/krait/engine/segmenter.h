@@ -18,7 +18,7 @@ namespace krait {
 
 struct SegmenterOptions {
   std::string device = "cpu";     // "cpu", "cuda" or "cuda:N" (computeDevices())
-  std::string precision = "fp32";  // "fp32"; on a GPU also "fp16" or "bf16" (the Mamba layers stay fp32)
+  std::string precision = "fp32";  // "fp32"; on a GPU also "fp16" or "bf16" (as nnU-Net's autocast)
   double step = 0.5;               // nnU-Net's tile_step_size, in (0, 1]
   bool mirroring = true;           // test-time mirroring over the checkpoint's allowed axes, as nnUNetv2_predict
   int tileBatch = 1;               // tiles per network call (halved when the GPU runs out of memory)

@@ -24,7 +24,9 @@ struct Preprocessed {
   PreprocessRecord record;
 };
 
-// image: (C, Z, Y, X) float32 in stored voxel order; spacing: (z, y, x) mm.
-Preprocessed preprocess(const torch::Tensor& image, const std::vector<double>& spacing, const InferencePlan& plan);
+// image: (C, Z, Y, X) float32 in stored voxel order, left unchanged; spacing: (z, y, x) mm. Cropping runs on the
+// CPU, normalisation and resampling on `device`, where the data is returned.
+Preprocessed preprocess(const torch::Tensor& image, const std::vector<double>& spacing, const InferencePlan& plan,
+                        const torch::Device& device);
 
 }  // namespace krait

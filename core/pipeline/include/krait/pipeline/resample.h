@@ -25,11 +25,17 @@ std::vector<int64_t> computeNewShape(const std::vector<int64_t>& shape, const st
 // skimage.transform.resize of one float64 array of 1 to 3 dimensions (clip included).
 torch::Tensor resizeArray(const torch::Tensor& image, c10::IntArrayRef newShape, int order);
 
-// resample_data_or_seg_to_shape(is_seg=False) of (C, Z, Y, X) data: returns a new tensor of data's dtype,
-// or data itself when the shape does not change. Data on a GPU stays there for orders 0 and 1 (same values
-// as on the CPU); higher orders are computed on the CPU.
+// resample_data_or_seg_to_shape(is_seg=False) of (C, Z, Y, X) data: returns a new tensor of data's dtype on
+// data's device, or data itself when the shape does not change. On the CPU it runs loops over lines; elsewhere
+// (a GPU) LibTorch tensor ops that repeat the loops' float64 operations in their order, so the same values.
 torch::Tensor resampleToShape(const torch::Tensor& data, c10::IntArrayRef newShape,
                               const std::vector<double>& currentSpacing, const std::vector<double>& newSpacing,
                               const ResamplingOptions& options);
+
+// resampleToShape with the tensor ops of a GPU whatever the device: tests compare them with the CPU's loops on
+// machines without a GPU. On the CPU the loops are faster.
+torch::Tensor resampleToShapeWithTensorOps(const torch::Tensor& data, c10::IntArrayRef newShape,
+                                           const std::vector<double>& currentSpacing,
+                                           const std::vector<double>& newSpacing, const ResamplingOptions& options);
 
 }  // namespace krait

@@ -13,7 +13,7 @@
 namespace krait {
 
 // A network: (N, C, *patch) float32 in, (N, heads, *patch) logits out, on `device` (N: SlidingWindowOptions::tileBatch
-// or fewer).
+// or fewer, times the mirrored copies on a GPU).
 using TilePredictor = std::function<torch::Tensor(const torch::Tensor&)>;
 
 // Called after each tile with (tiles done, tiles in all).
@@ -25,7 +25,8 @@ struct SlidingWindowOptions {
   std::vector<int> mirrorAxes;     // empty: no mirroring
   torch::Device device = torch::kCPU;
   // Tiles per network call: on a GPU a batch keeps more of it busy (norm kernels parallel over batch x channels).
-  // On out-of-memory the batch is halved, then the logits move to the host, then Error(Resources) is thrown.
+  // On a GPU each call also takes the tiles' mirrored copies. On out-of-memory the mirrored copies get calls of
+  // their own, then the batch is halved, then the logits move to the host, then Error(Resources) is thrown.
   int64_t tileBatch = 1;
 };
 

@@ -38,7 +38,7 @@ class Network : public torch::nn::Module {
   // that are not LibTorch modules (a plugin's) or refuse layouts of their own override it.
   virtual void loadStateDict(const StateDict& weights, const std::string& source);
   // Moves the network to `device` with its floating-point parameters in `type` (precision.h's policy: the
-  // Mamba layers and the norms' affine parameters stay fp32), ready for inference.
+  // norms' affine parameters and what the official Mamba layers keep fp32 under autocast stay fp32), ready for inference.
   virtual void prepare(const torch::Device& device, torch::ScalarType type);
   // Whether a CUDA graph may replay its forward (graphed_forward.h): true for Krait's own networks, whose
   // forwards neither synchronise with the host nor allocate outside LibTorch's allocator.

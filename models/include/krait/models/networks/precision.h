@@ -1,8 +1,10 @@
 #pragma once
-// The precision a network runs in. Reduced precision converts the convolutions (weights and activations). The
-// norms' affine parameters stay fp32, and so do the Mamba layers (U-Mamba's and LightM-UNet's MambaLayer,
-// Swin-UMamba's SS2D: their LayerNorm, projections, causal convolution and the selective scan with its gate), as
-// the official layers cast their input to float32; the norms' statistics are fp32 whatever the input type.
+// The precision a network runs in. Reduced precision converts the convolutions (weights and activations) as
+// nnU-Net's autocast runs them. The norms' affine parameters stay fp32 and their statistics are fp32 whatever
+// the input type. The Mamba layers follow the official code under autocast (FullPrecisionModule, layers.h):
+// U-Mamba's MambaLayer turns autocast off and stays fp32 throughout; LightM-UNet's MambaLayer and Swin-UMamba's
+// SS2D only cast their input to float32, so their projections and convolutions run in the reduced type too, and
+// only their norms, the scan's state (and SS2D's scan) and the parameters read as float stay fp32.
 // Logits are accumulated in fp32.
 #include <string>
 
@@ -19,8 +21,8 @@ Precision parsePrecision(const std::string& text);
 const char* precisionName(Precision precision);
 torch::ScalarType scalarType(Precision precision);
 
-// Converts a loaded network's parameters to `precision` (or any floating type), except inside
-// FullPrecisionModules (layers.h).
+// Converts a loaded network's parameters to `precision` (or any floating type), except the norms' and those
+// the Mamba layers keep (FullPrecisionModule::keepsFloat32, layers.h).
 void convertNetwork(Network& network, Precision precision);
 void convertNetwork(Network& network, torch::ScalarType type);
 

@@ -9,7 +9,13 @@ namespace krait::models {
 class SS2DImpl : public torch::nn::Module, public FullPrecisionModule {
  public:
   explicit SS2DImpl(int64_t dModel, int64_t dState = 16);
-  torch::Tensor forward(const torch::Tensor& x);  // (B, H, W, d_model)
+  // (B, H, W, d_model) -> the same shape in computeType().
+  torch::Tensor forward(const torch::Tensor& x);
+  // The official SS2D casts only its scan's inputs to float32: under autocast its projections and convolution run
+  // in fp16, and only A_logs, Ds and the delta biases are read as float.
+  bool keepsFloat32(const std::string& name, torch::ScalarType type) const override;
+  // The type of the projections and the convolution.
+  torch::ScalarType computeType() const;
 
  private:
   int64_t dInner_, dtRank_, dState_;

@@ -5,6 +5,7 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include <string>
 #include <vector>
 
 namespace krait::models {
@@ -113,12 +114,20 @@ class InstanceNormImpl : public GroupNormImpl {
 };
 TORCH_MODULE(InstanceNorm);
 
-// A module that runs in fp32 whatever the network's precision, as the official Mamba layers do (they cast their
-// input to float32): convertNetwork leaves its parameters fp32, and its forward returns its input's type.
+// A Mamba layer, whose parameters convertNetwork leaves fp32 in part or in whole, as the official layer has them
+// under nnU-Net's autocast; its forward returns its input's type. U-Mamba's MambaLayer runs with autocast off:
+// all of it stays fp32 (the default). LightM-UNet's MambaLayer and Swin-UMamba's SS2D only cast their input to
+// float32, so autocast still runs their projections and convolutions in fp16 (or bf16): they keep fp32 only
+// what the official code reads as float (A_log, D, the delta bias, skip scales) when `type` is one of those.
 class FullPrecisionModule {
  public:
   virtual ~FullPrecisionModule() = default;
+  // Whether the parameter `name` (its path below this module) stays fp32 when the network is converted to `type`.
+  virtual bool keepsFloat32(const std::string& name, torch::ScalarType type) const { return true; }
 };
+
+// Whether `type` is one autocast computes in (fp16, bf16).
+bool isAutocastType(torch::ScalarType type);
 
 // A bare learnable tensor registered under `name` (skip_scale, A_log, ...).
 torch::Tensor registerTensor(torch::nn::Module& module, const std::string& name, std::vector<int64_t> shape);
