@@ -1,12 +1,15 @@
-// pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] [--precision P] IMAGE...: end-to-end time of
-// `krait segment` for each image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
+// pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] [--precision P] [--mirror] [--tile-batch N]
+// IMAGE...: end-to-end time of `krait segment` for each image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
 // depend on their values), split into the stages read, preprocess, network, export and write, with the
 // process's peak resident memory. The non-network share is what the pipeline itself costs.
+// pipeline_bench [--network NAME] --write-model FOLDER: that network as a model folder, for timing the CLI itself.
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "krait/base/process_memory.h"
 #include "krait/pipeline/memory.h"
@@ -16,55 +19,103 @@
 #include "krait/pipeline/volume_tensor.h"
 #include "krait/io/volume_io.h"
 #include "krait/models/nnunet/plans.h"
+#include "krait/models/nnunet/checkpoint_writer.h"
 #include "krait/models/nnunet/model_folder.h"
 #include "production_network.h"
 
 namespace fs = std::filesystem;
 using namespace krait;
 
+namespace {
+
+std::string fileText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The production network as an nnU-Net model folder (plans.json, dataset.json, fold_0/checkpoint_final.pth, mirroring
+// over every spatial axis as nnU-Net's trainers allow by default), so that `krait segment` and `krait batch` can be
+// timed in fresh processes with it.
+void writeModelFolder(const bench::ProductionNetwork& production, const fs::path& folder) {
+  fs::create_directories(folder / "fold_0");
+  fs::copy_file(production.plans, folder / "plans.json", fs::copy_options::overwrite_existing);
+  fs::copy_file(production.dataset, folder / "dataset.json", fs::copy_options::overwrite_existing);
+  models::CheckpointInfo info;
+  info.trainerName = production.trainerName;
+  info.plansJson = fileText(production.plans);
+  info.datasetJson = fileText(production.dataset);
+  info.configuration = production.configuration;
+  info.fold = "0";
+  for (size_t axis = 0; axis < production.plan.patchSize.size(); ++axis) info.mirroringAxes.push_back(static_cast<int>(axis));
+  models::writeNnunetCheckpoint(folder / "fold_0" / "checkpoint_final.pth", *production.net, info);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  // "since start": a fresh process's first case includes building the network, CUDA's start and cuDNN's autotuning.
+  const auto processStart = std::chrono::steady_clock::now();
   int threads = 0;
   std::string name = "umamba_bot_3d";
   torch::Device device(torch::kCPU);
   std::string precision = "fp32";
+  bool mirror = false;
+  int64_t tileBatch = 1;
+  bool unknown = false;
+  std::string modelFolder;
   std::vector<std::string> images;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--network") && i + 1 < argc) name = argv[++i];
     else if (!std::strcmp(argv[i], "--device") && i + 1 < argc) device = torch::Device(argv[++i]);
     else if (!std::strcmp(argv[i], "--precision") && i + 1 < argc) precision = argv[++i];
+    else if (!std::strcmp(argv[i], "--mirror")) mirror = true;
+    else if (!std::strcmp(argv[i], "--tile-batch") && i + 1 < argc) tileBatch = std::atoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--write-model") && i + 1 < argc) modelFolder = argv[++i];
+    else if (argv[i][0] == '-') unknown = true;  // never taken for an image
     else images.push_back(argv[i]);
   }
-  if (images.empty()) {
+  if ((images.empty() && modelFolder.empty()) || unknown || tileBatch < 1) {
     std::fprintf(stderr, "usage: pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] "
-                         "[--precision fp32|fp16|bf16] IMAGE...\n");
+                         "[--precision fp32|fp16|bf16] [--mirror] [--tile-batch N] IMAGE...\n"
+                         "       pipeline_bench [--network NAME] --write-model FOLDER\n");
     return 2;
   }
   keepFreedMemoryForReuse();
-  std::printf("threads %d, network %s, device %s, %s\n", configureThreads(threads), name.c_str(),
-              device.str().c_str(), precision.c_str());
+  std::printf("threads %d, network %s, device %s, %s, mirroring %s, %lld tiles a call\n", configureThreads(threads),
+              name.c_str(), device.str().c_str(), precision.c_str(), mirror ? "on" : "off",
+              static_cast<long long>(tileBatch));
 
   const auto production = bench::productionNetwork(name);
-  const InferencePlan plan = models::readInferencePlan(production.plans, production.dataset, production.configuration);
+  if (!modelFolder.empty()) {
+    writeModelFolder(production, modelFolder);
+    std::printf("wrote %s as an nnU-Net model folder: %s\n", name.c_str(), modelFolder.c_str());
+    return 0;
+  }
+  InferencePlan plan = models::readInferencePlan(production.plans, production.dataset, production.configuration);
+  for (size_t axis = 0; axis < production.plan.patchSize.size(); ++axis) plan.mirrorAxes.push_back(static_cast<int>(axis));
   // The predictor `krait segment` builds (SegmentationModel::predictors), around the one production network.
   models::SegmentationModel model;
   model.folds.push_back({"bench", {}, production.net});
   const TilePredictor predictor = model.predictors(device, models::parsePrecision(precision)).front();
 
-  std::printf("| image | grid (network) | tiles | read s | preprocess s | network s | export s | write s | "
-              "non-network share | peak RSS GiB |\n|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| image | grid (network) | tiles | read s | preprocess s | network s | export s | write s | total s | "
+              "non-network share | since start s | peak RSS GiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& image : images) {
     auto start = std::chrono::steady_clock::now();
     const Volume v = io::readVolume(image);
+    const torch::Tensor voxels = toTensor(v).to(torch::kFloat);  // as `krait segment` hands them to the pipeline
     const double read = secondsSince(start);
     const Vec3& s = v.geometry().spacing;
     int64_t tiles = 0;
     PipelineOptions options;
     options.device = device;
+    options.mirror = mirror;
+    options.tileBatch = tileBatch;
     options.progress = [&](const PipelineProgress& p) {
       if (p.stage == "network") tiles = p.total;
     };
-    const SegmentationResult r = runSegmentation(toTensor(v).to(torch::kFloat), {s[2], s[1], s[0]}, plan, {predictor}, options);
+    const SegmentationResult r = runSegmentation(voxels, {s[2], s[1], s[0]}, plan, {predictor}, options);
     start = std::chrono::steady_clock::now();
     const fs::path out = fs::temp_directory_path() / "pipeline_bench_mask.nii.gz";
     io::writeVolume(fromTensor(r.labels, v.geometry()), out);
@@ -72,11 +123,11 @@ int main(int argc, char** argv) {
     fs::remove(out);
     const double network = r.seconds.network;
     const double total = read + r.seconds.preprocess + network + r.seconds.exportStage + write;
-    std::printf("| %s | %lld x %lld x %lld | %lld | %.2f | %.2f | %.1f | %.2f | %.2f | %.1f %% | %.2f |\n",
+    std::printf("| %s | %lld x %lld x %lld | %lld | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f | %.1f %% | %.2f | %.2f |\n",
                 fs::path(image).filename().c_str(), static_cast<long long>(r.networkGrid[0]),
                 static_cast<long long>(r.networkGrid[1]), static_cast<long long>(r.networkGrid[2]),
                 static_cast<long long>(tiles), read, r.seconds.preprocess, network, r.seconds.exportStage, write,
-                100.0 * (total - network) / total, peakResidentGiB());
+                total, 100.0 * (total - network) / total, secondsSince(processStart), peakResidentGiB());
     std::fflush(stdout);
   }
   return 0;

@@ -24,12 +24,13 @@ ProductionNetwork productionNetwork(const std::string& name) {
   const auto summary = nlohmann::json::parse(summaryFile).at(name);
   ProductionNetwork p;
   p.configuration = summary.at("configuration").get<std::string>();
+  p.trainerName = summary.at("trainer_name").get<std::string>();
   p.plans = kProduction / (name + ".plans.json");
   p.dataset = kProduction / (name + ".dataset.json");
   p.plan = models::readConfigurationPlan(p.plans, p.configuration);
   const auto description = models::readDatasetDescription(p.dataset);
   p.inputChannels = static_cast<int64_t>(description.channelNames.size());
-  p.net = models::buildNetwork(summary.at("trainer_name").get<std::string>(), p.plan, p.inputChannels,
+  p.net = models::buildNetwork(p.trainerName, p.plan, p.inputChannels,
                                description.numSegmentationHeads());
   {
     torch::NoGradGuard noGrad;

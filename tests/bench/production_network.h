@@ -16,7 +16,7 @@ struct ProductionNetwork {
   std::shared_ptr<models::Network> net;  // weights 0.02 * randn, eval mode, on the CPU
   models::ConfigurationPlan plan;
   int64_t inputChannels = 0;
-  std::string configuration;
+  std::string configuration, trainerName;
   std::filesystem::path plans, dataset;  // the plans.json and dataset.json it was built from
 
   // A random (1, channels, *patch) tile.
