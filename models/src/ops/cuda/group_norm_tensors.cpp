@@ -24,10 +24,7 @@ bool normalizeGroupsCuda(const torch::Tensor& x, const torch::Tensor& out, int64
   const torch::Tensor input = x.contiguous(format);
   const torch::Tensor added =
       residual.defined() ? residual.to(x.device(), type).contiguous(format) : torch::Tensor();
-  const auto fp32 = [&](const torch::Tensor& t) {
-    return t.defined() ? t.to(x.device(), torch::kFloat).contiguous() : torch::Tensor();
-  };
-  const torch::Tensor w = fp32(weight), b = fp32(bias);
+  const torch::Tensor w = cuda::float32On(weight, x.device()), b = cuda::float32On(bias, x.device());
   // Written in place when out is x (or any tensor of its type and layout); otherwise through a temporary.
   const bool direct = out.is_contiguous(format) && out.scalar_type() == type;
   const torch::Tensor result = direct ? out : torch::empty_like(input);

@@ -41,15 +41,13 @@ PreparedScan prepare(const SelectiveScanInputs& in) {
   const auto same = [&](const torch::Tensor& t) { return t.to(options.device(), type); };
   // The kernels read 32 neighbouring channels of a token at once: channels must be the fastest axis.
   const auto grouped = [&](const torch::Tensor& t) { return same(t.dim() == 3 ? t.unsqueeze(1) : t); };
-  const auto fp32 = [&](const torch::Tensor& t) {
-    return t.defined() ? t.to(options.device(), torch::kFloat32).contiguous() : torch::Tensor();
-  };
   s.u = channelsFastest(same(in.u));
   s.delta = channelsFastest(same(in.delta));
   s.z = in.z.defined() ? channelsFastest(same(in.z)) : torch::Tensor();
   s.B = grouped(in.B);
   s.C = grouped(in.C);
-  s.A = fp32(in.A), s.D = fp32(in.D), s.bias = fp32(in.deltaBias);
+  s.A = cuda::float32On(in.A, options.device()), s.D = cuda::float32On(in.D, options.device());
+  s.bias = cuda::float32On(in.deltaBias, options.device());
   p.batch = s.u.size(0);
   p.channels = s.u.size(1);
   p.length = s.u.size(2);
@@ -109,8 +107,8 @@ torch::Tensor crossScanCuda(const CrossScanInputs& in) {
   const torch::Tensor u = torch::empty({batch, h, w, d}, f32).copy_(in.x);
   const torch::Tensor delta = torch::empty({kCrossScanDirections, batch, h, w, d}, f32).copy_(in.delta);
   const torch::Tensor B = in.B.to(torch::kFloat32), C = in.C.to(torch::kFloat32);  // (batch, h, w, 4, N)
-  const auto fp32 = [&](const torch::Tensor& t) { return t.defined() ? t.to(in.x.device(), torch::kFloat32).contiguous() : t; };
-  const torch::Tensor A = fp32(in.A), D = fp32(in.D), bias = fp32(in.deltaBias);
+  const torch::Tensor A = cuda::float32On(in.A, in.x.device()), D = cuda::float32On(in.D, in.x.device());
+  const torch::Tensor bias = cuda::float32On(in.deltaBias, in.x.device());
   for (const torch::Tensor* t : {&B, &C})
     if (t->stride(1) != w * t->stride(2)) throw std::invalid_argument("cross scan: B and C must be row-major over the grid");
   torch::Tensor out = torch::empty({batch, length, kCrossScanDirections * d}, f32);

@@ -42,10 +42,6 @@ std::optional<cuda::TokenView> view(const torch::Tensor& x) {
   return v;
 }
 
-torch::Tensor fp32(const torch::Tensor& t, const torch::Device& device) {
-  return t.defined() ? t.to(device, torch::kFloat).contiguous() : torch::Tensor();
-}
-
 const float* pointer(const torch::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
 
 }  // namespace
@@ -54,7 +50,7 @@ torch::Tensor causalConv1dSiluCuda(const torch::Tensor& x, const torch::Tensor& 
   if (!onCuda(x, {torch::kFloat, torch::kHalf, torch::kBFloat16}) || x.dim() != 3) return {};
   const c10::cuda::CUDAGuard onDevice(x.device());
   // Reduced-precision weights are exact in fp32.
-  const torch::Tensor w = fp32(weight, x.device()), b = fp32(bias, x.device());  // w: (channels, 1, taps)
+  const torch::Tensor w = cuda::float32On(weight, x.device()), b = cuda::float32On(bias, x.device());  // w: (channels, 1, taps)
   torch::Tensor out = torch::empty(x.sizes(), x.options());
   cuda::launchCausalConv1dSilu(*view(x), w.data_ptr<float>(), pointer(b), static_cast<int>(w.size(-1)),
                                out.data_ptr(), at::cuda::getCurrentCUDAStream());
@@ -70,7 +66,7 @@ torch::Tensor layerNormCuda(const torch::Tensor& x, const torch::Tensor& weight,
   const auto tokens = view(x);
   if (!tokens) return {};
   const c10::cuda::CUDAGuard onDevice(x.device());
-  const torch::Tensor w = fp32(weight, x.device()), b = fp32(bias, x.device());
+  const torch::Tensor w = cuda::float32On(weight, x.device()), b = cuda::float32On(bias, x.device());
   torch::Tensor result = torch::empty(x.sizes(), x.options().dtype(out));
   cuda::launchLayerNorm(*tokens, pointer(w), pointer(b), eps, result.data_ptr(), cuda::elementTypeOf(out, "layer norm"),
                         at::cuda::getCurrentCUDAStream());
