@@ -1,8 +1,10 @@
 #include "case_runner.h"
 
 #include <chrono>
+#include <memory>
 
 #include "json_numbers.h"
+#include "krait/base/atomic_output.h"
 #include "krait/base/process_memory.h"
 #include "krait/base/stopwatch.h"
 #include "krait/engine/build_info.h"
@@ -35,9 +37,16 @@ nlohmann::json writeCaseOutputs(const Segmenter& segmenter, const CaseRun& run, 
   const Segmentation& result = segmented.result;
   const auto start = std::chrono::steady_clock::now();
   const io::WriteOptions written{fileNote(segmenter.model().name)};  // "krait 0.1.0+bc7d9b5 demo-t1-brain"
-  if (!run.probabilities.empty()) io::writeVolume(result.probabilities, run.probabilities, written);
+  // Every output is written before any is moved into place: one that cannot be written (a full disk) leaves no
+  // other of this case behind, and what their paths held before stays as it was. The SEG moves itself into place
+  // once whole, so it comes after the volumes are staged; the mask moves last, so that no mask is without its
+  // probabilities.
+  std::unique_ptr<AtomicOutput> mask, probabilities;
+  if (!run.output.empty()) mask = io::stageVolume(result.labels, run.output, written);
+  if (!run.probabilities.empty()) probabilities = io::stageVolume(result.probabilities, run.probabilities, written);
   if (run.seg) writeSeg(result.labels, *run.seg);
-  if (!run.output.empty()) io::writeVolume(result.labels, run.output, written);
+  if (probabilities) probabilities->commit();
+  if (mask) mask->commit();
   const double writeSeconds = secondsSince(start);
 
   nlohmann::json report = segmentationReport(segmenter, result.report, segmented.sources);

@@ -23,8 +23,8 @@ struct CaseRun {
   std::optional<SegTarget> seg;  // also the mask as a DICOM SEG of the input series
 };
 
-// Throws krait::Error for bad input or output; nothing is written unless the whole case succeeds (the
-// probabilities file and the SEG, when asked for, are written just before the mask).
+// Throws krait::Error for bad input or output; nothing is written unless the whole case succeeds (the mask and
+// the probabilities file are moved into place only once they and the SEG, when asked for, are all written).
 nlohmann::json runCase(Segmenter& segmenter, const CaseRun& run, const ProgressCallback& progress);
 
 // runCase's three steps, for krait batch, which reads the next case and writes the previous one while a case

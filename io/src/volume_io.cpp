@@ -32,11 +32,15 @@ Volume readVolume(const fs::path& path, const ReadOptions& options, std::vector<
 }
 
 void writeVolume(const Volume& volume, const fs::path& path, const WriteOptions& options) {
+  stageVolume(volume, path, options)->commit();
+}
+
+std::unique_ptr<AtomicOutput> stageVolume(const Volume& volume, const fs::path& path, const WriteOptions& options) {
   const FileFormat format = outputFormat(path);
   if (volume.empty()) throw outputError(path.string(), "nothing to write: the volume is empty");
-  AtomicOutput out(path);
-  writeItkVolume(volume, out.stagingPath(), format, path.string(), options);
-  out.commit();
+  auto out = std::make_unique<AtomicOutput>(path);
+  writeItkVolume(volume, out->stagingPath(), format, path.string(), options);
+  return out;
 }
 
 }  // namespace krait::io

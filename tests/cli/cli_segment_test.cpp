@@ -12,6 +12,7 @@
 #include "krait/io/volume_io.h"
 #include "nifti_reference.h"
 #include "segment_support.h"
+#include "tmpfs.h"
 
 namespace fs = std::filesystem;
 using krait::test::copyModel;
@@ -93,6 +94,32 @@ TEST(CliSegment, ProbabilitiesAreWrittenAndSumToOne) {
   const torch::Tensor mask = krait::toTensor(krait::io::readVolume(d / "mask.nii.gz")).to(torch::kLong)[0];
   EXPECT_GT((probs.argmax(0) == mask).to(torch::kDouble).mean().item<double>(), 0.9999);
   EXPECT_EQ(krait::test::readNiftiReference(d / "p.nii.gz").description.rfind("krait " + krait::buildInfo().fullVersion() + " ", 0), 0u);
+}
+
+// A mask that cannot be written once the model has run (its disk full: the checks before the run see a writable
+// folder), after the probabilities are: they must not stay behind without it, and a probabilities file of an earlier
+// run must stay as it was. The disk is a tmpfs of its own, filled up (the test needs root, as CI has).
+TEST(CliSegment, AMaskThatCannotBeWrittenLeavesNoProbabilities) {
+  const krait::test::TempDir d;
+  const krait::test::Tmpfs disk(d / "disk", "64k");
+  ASSERT_TRUE(disk.mounted());
+  {
+    std::ofstream filler(d / "disk" / "filler", std::ios::binary);
+    const std::string page(4096, 'x');
+    while (filler.write(page.data(), static_cast<std::streamsize>(page.size())) && filler.flush()) {
+    }
+  }
+  const fs::path mask = d / "disk" / "mask.nii.gz", probabilities = d / "p.nii.gz";
+  const std::vector<std::string> args{"segment", "-m", kModel.string(), "-i", smallImage().string(), "-o",
+                                      mask.string(), "--probabilities", probabilities.string(), "--quiet"};
+  expectFailure(runKrait(args), 4, mask.string() + ": ", mask);
+  EXPECT_FALSE(fs::exists(probabilities)) << "the probabilities of a run whose mask failed";
+  for (const auto& e : fs::directory_iterator(d.path()))
+    if (e.path().filename() != "disk") ADD_FAILURE() << "left behind: " << e.path();
+
+  std::ofstream(probabilities) << "an earlier run's";
+  expectFailure(runKrait(args), 4, mask.string() + ": ", mask);
+  EXPECT_TRUE(krait::test::fileBytes(probabilities) == "an earlier run's") << "an earlier run's probabilities replaced";
 }
 
 TEST(CliSegment, BadChannelCountsAreRefusedBeforeAnythingIsWritten) {

@@ -3,9 +3,11 @@
 // ITK, and DICOM files or folders through DCMTK (dicom.h). Everything arrives in LPS (docs/geometry.md).
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "krait/base/atomic_output.h"
 #include "krait/base/volume.h"
 #include "krait/io/dicom.h"
 
@@ -61,5 +63,10 @@ struct WriteOptions {
 // Writes NIfTI / NRRD / MetaImage by extension. Multi-channel volumes become 4D images. The files appear
 // only when complete (written under a temporary folder beside the target, then renamed).
 void writeVolume(const Volume& volume, const std::filesystem::path& path, const WriteOptions& options = {});
+// writeVolume short of moving the file into place, for a caller that writes several files that belong together
+// (a mask and its probabilities): it commits them only once all are written, so that one that fails leaves the
+// others' targets as they were. The returned output removes the file unless committed. Throws as writeVolume.
+std::unique_ptr<AtomicOutput> stageVolume(const Volume& volume, const std::filesystem::path& path,
+                                          const WriteOptions& options = {});
 
 }  // namespace krait::io
