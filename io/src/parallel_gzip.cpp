@@ -1,9 +1,7 @@
 #include "parallel_gzip.h"
 
 #include <libdeflate.h>
-#include <sched.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <deque>
@@ -12,9 +10,9 @@
 #include <memory>
 #include <new>
 #include <system_error>
-#include <thread>
 #include <vector>
 
+#include "krait/base/cpu_cores.h"
 #include "krait/base/error.h"
 
 namespace fs = std::filesystem;
@@ -30,13 +28,6 @@ constexpr std::size_t kPieceBytes = std::size_t{1} << 20;
 // (label noise: 10% smaller, 0.4 times); level 7 would be 5.7% smaller than zlib 6 for 10% more time than level 6
 // (docs/benchmarks.md, issue 24).
 constexpr int kLevel = 6;
-
-// Affinity-aware, as the engine counts its threads (krait/pipeline/threads.h, which io does not link).
-int availableCores() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
 
 std::vector<char> readPiece(std::ifstream& in) {
   std::vector<char> piece(kPieceBytes);
