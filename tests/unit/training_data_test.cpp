@@ -86,6 +86,18 @@ TEST(TrainingCase, LabelsOutsideTheImageBecomeMinusOne) {
   EXPECT_EQ(t.classLocations.at(1).size(0), 0);
 }
 
+// A float32 image that needs no transpose and no crop (no zero voxel) reaches normalisation, which works in
+// place, as the caller's own tensor: the case must be normalised from a copy, the caller's image left as it was.
+TEST(TrainingCase, LeavesTheCallersImageUnchanged) {
+  SyntheticCase c;
+  c.image += 1.0f;  // no zero voxel: the crop keeps the full extent
+  const torch::Tensor before = c.image.clone();
+  const TrainingCase t = preprocessTrainingCase("x", c.image, c.labels, {1.0, 1.0, 1.0}, plan2d({1.0, 1.0}), {1}, 7);
+  EXPECT_EQ(t.data.sizes(), (std::vector<int64_t>{1, 6, 20, 16}));
+  EXPECT_NEAR(t.data.mean().item<double>(), 0.0, 1e-4);  // z-scored
+  EXPECT_TRUE(torch::equal(c.image, before));
+}
+
 TEST(PatchSampler, ForcedPatchesHoldForegroundAndPaddingIsMinusOne) {
   const SyntheticCase c;
   const std::vector<TrainingCase> cases{

@@ -96,6 +96,9 @@ TrainingCase preprocessTrainingCase(std::string id, const torch::Tensor& image, 
   const std::vector<double> transposed{spacing[t[0]], spacing[t[1]], spacing[t[2]]};
   const torch::Tensor data = image.to(torch::kFloat).permute({0, t[0] + 1, t[1] + 1, t[2] + 1}).contiguous();
   NonzeroCrop crop = cropToNonzero(data);
+  // Normalisation works in place, and a float32 image that needs no transpose and no crop is still the caller's
+  // tensor here: a copy, never it (as preprocess does for inference).
+  if (crop.data.is_alias_of(image)) crop.data = crop.data.clone();
   torch::Tensor seg = cropped(labels.to(torch::kShort).permute({t[0], t[1], t[2]}), crop.box).clone();
   seg.masked_fill_((seg == 0) & crop.mask.logical_not(), -1);
 
