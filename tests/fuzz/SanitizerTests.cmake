@@ -1,7 +1,8 @@
 # The sanitizer build's tests (scripts/sanitize.sh; CI runs it after the normal suite). Everything here is built
 # with clang, AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer (FuzzBuild.cmake), and a report of
 # any of them fails the test; leaks count except the third-party ones tests/fuzz/lsan.supp names.
-# - krait_sanitize_io_tests: the io tests of real catalogue files and bad input (NIfTI, MetaImage, DICOM).
+# - krait_sanitize_io_tests: the io tests of real catalogue files and bad input (NIfTI, MetaImage, DICOM), and of
+#   the .nii.gz writer's parallel compression and the reader's multi-member inflation (a few seconds).
 # - krait_sanitize_models_tests: the checkpoint readers and the unpickler against hostile pickles.
 # - Replay.<target>: every fuzz target over its fixed findings (regressions/) and its seeds, each input once
 #   (scripts/sanitize.sh writes the seeds with make_seeds.py first).
@@ -19,7 +20,7 @@ set(krait_sanitizer_env "KRAIT_TESTDATA=${KRAIT_TESTDATA}")
 set(io_tests ${PROJECT_SOURCE_DIR}/tests/io)
 add_executable(krait_sanitize_io_tests ${io_tests}/io_bad_input_test.cpp ${io_tests}/nifti_hostile_header_test.cpp
   ${io_tests}/metaimage_hostile_header_test.cpp ${io_tests}/nrrd_hostile_header_test.cpp ${io_tests}/nifti_catalogue_test.cpp ${io_tests}/nifti_reader_test.cpp
-  ${io_tests}/dicom_bad_input_test.cpp ${io_tests}/dicom_catalogue_test.cpp ${io_tests}/dicom_reference.cpp)
+  ${io_tests}/nifti_gzip_test.cpp ${io_tests}/dicom_bad_input_test.cpp ${io_tests}/dicom_catalogue_test.cpp ${io_tests}/dicom_reference.cpp)
 target_include_directories(krait_sanitize_io_tests PRIVATE ${PROJECT_SOURCE_DIR}/io/src ${io_tests})
 target_link_libraries(krait_sanitize_io_tests PRIVATE krait_test_files krait::io DCMTK::dcmdata ZLIB::ZLIB)
 
