@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <limits>
+
 #include "krait/models/ops/layers.h"
 #include "krait/models/networks/mamba.h"
 #include "network_support.h"
@@ -88,3 +90,35 @@ TEST(CausalConv1dSilu, MatchesPaddedConv1dThenSilu) {
 }
 
 }  // namespace
+
+// Odd sizes (the last row, column or plane dropped, as floor mode does), NaN, infinities and signed zeros in the
+// windows, 2D and 3D: LibTorch's values bit for bit, the sign of zero included.
+TEST(MaxPoolHalving, GivesMaxPoolsValuesBitForBit) {
+  torch::manual_seed(5);
+  c10::InferenceMode guard;
+  for (const std::vector<int64_t>& shape : std::vector<std::vector<int64_t>>{
+           {2, 3, 7, 10, 9}, {1, 4, 6, 8, 34}, {2, 5, 9, 12}, {1, 3, 17, 33}}) {
+    torch::Tensor x = torch::randn(shape).round();  // many equal values, zeros among them
+    x.view(-1).index_put_({torch::randint(x.numel(), {7})}, std::numeric_limits<float>::quiet_NaN());
+    x.view(-1).index_put_({torch::randint(x.numel(), {5})}, -std::numeric_limits<float>::infinity());
+    x.view(-1).index_put_({torch::randint(x.numel(), {9})}, -0.0f);
+    const bool volume = shape.size() == 5;
+    const torch::Tensor want = volume ? torch::max_pool3d(x, {2, 2, 2}, {2, 2, 2}) : torch::max_pool2d(x, {2, 2}, {2, 2});
+    // Bitwise: NaN equals NaN, and -0.0 differs from 0.0. Channels-last (the Mamba layers' output) stays so.
+    const auto last = volume ? at::MemoryFormat::ChannelsLast3d : at::MemoryFormat::ChannelsLast;
+    for (const torch::Tensor& input : {x, x.contiguous(last)}) {
+      const torch::Tensor got = maxPoolHalving(input);
+      ASSERT_EQ(got.sizes(), want.sizes());
+      EXPECT_EQ(got.is_contiguous(), input.is_contiguous());
+      EXPECT_TRUE(torch::equal(got.contiguous().view(torch::kInt32), want.view(torch::kInt32))) << torch::IntArrayRef(shape);
+    }
+    EXPECT_GT(want.isnan().sum().item<int64_t>(), 0);
+  }
+  // Other layouts and types go through LibTorch and give its values too.
+  const torch::Tensor strided = torch::randn({1, 4, 6, 6, 12}).slice(4, 0, 12, 2);
+  EXPECT_TRUE(torch::equal(maxPoolHalving(strided), torch::max_pool3d(strided, {2, 2, 2}, {2, 2, 2})));
+  const torch::Tensor doubles = torch::randn({1, 2, 6, 6}, torch::kDouble);
+  EXPECT_TRUE(torch::equal(maxPoolHalving(doubles), torch::max_pool2d(doubles, {2, 2}, {2, 2})));
+  // A side of one voxel leaves no output: LibTorch's error, not an empty tensor.
+  EXPECT_THROW(maxPoolHalving(torch::randn({1, 2, 1, 5, 5})), c10::Error);
+}

@@ -160,7 +160,7 @@ class LightMUNet : public Network {
     torch::Tensor x = convInit_->forward(input);
     std::vector<torch::Tensor> down;
     for (auto& level : levels_) {
-      if (level.downsample) x = maxPool(level.downsample->forward(x));
+      if (level.downsample) x = maxPoolHalving(level.downsample->forward(x));
       for (auto& block : level.blocks) x = block->forward(x);
       down.push_back(x);
     }
@@ -177,9 +177,6 @@ class LightMUNet : public Network {
     std::vector<ResMambaBlock> blocks;
   };
 
-  torch::Tensor maxPool(const torch::Tensor& x) const {
-    return o_.dims == 3 ? torch::max_pool3d(x, {2, 2, 2}, {2, 2, 2}) : torch::max_pool2d(x, {2, 2}, {2, 2});
-  }
   // MONAI UpSample(NONTRAINABLE): nn.Upsample(scale_factor=2, mode=(bi|tri)linear, align_corners=False).
   torch::Tensor upsample(const torch::Tensor& x) const {
     std::vector<int64_t> size;
