@@ -37,15 +37,27 @@ void poolRow(const float* const* rows, int n, float* out, int64_t outWidth) {
   }
 }
 
-// One output position of a channels-last tensor: its window's channel vectors (`window` of them, in LibTorch's order)
-// reduced channel by channel.
+// One output row of a channels-last tensor from the rows of its windows (as poolRow): each output position reduces
+// its window's channel vectors channel by channel, in LibTorch's window order.
 KRAIT_TARGET_CLONES
-void poolChannels(const float* const* window, int n, float* out, int64_t channels) {
+void poolChannelsRow(const float* const* rows, int n, float* out, int64_t outWidth, int64_t channels) {
+  const float* r0 = rows[0];
+  const float* r1 = rows[1];
+  const float* r2 = n == 4 ? rows[2] : rows[0];
+  const float* r3 = n == 4 ? rows[3] : rows[1];
+  for (int64_t x = 0; x < outWidth; ++x) {
+    const int64_t a = 2 * x * channels, b = a + channels;
+    float* o = out + x * channels;
+    if (n == 2) {
 #pragma omp simd
-  for (int64_t c = 0; c < channels; ++c) {
-    float m = window[0][c];
-    for (int w = 1; w < n; ++w) m = larger(m, window[w][c]);
-    out[c] = m;
+      for (int64_t c = 0; c < channels; ++c) o[c] = larger(larger(larger(r0[a + c], r0[b + c]), r1[a + c]), r1[b + c]);
+    } else {
+#pragma omp simd
+      for (int64_t c = 0; c < channels; ++c) {
+        const float m = larger(larger(larger(r0[a + c], r0[b + c]), r1[a + c]), r1[b + c]);
+        o[c] = larger(larger(larger(larger(m, r2[a + c]), r2[b + c]), r3[a + c]), r3[b + c]);
+      }
+    }
   }
 }
 
@@ -76,16 +88,12 @@ torch::Tensor maxPoolHalving(const torch::Tensor& x) {
   if (channelsLast) {  // memory (sample, depth, height, width, channel)
     at::parallel_for(0, samples * outDepth * outHeight, 1, [&](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row) {
-        const int64_t y = row % outHeight, z = row / outHeight % outDepth, n = row / outHeight / outDepth;
-        for (int64_t x0 = 0; x0 < outWidth; ++x0) {
-          const float* window[8];
-          int k = 0;
-          for (int d = 0; d < dz; ++d)
-            for (int h = 0; h < 2; ++h)
-              for (int w = 0; w < 2; ++w)
-                window[k++] = in + (((n * depth + dz * z + d) * height + 2 * y + h) * width + 2 * x0 + w) * channels;
-          poolChannels(window, k, o + (row * outWidth + x0) * channels, channels);
-        }
+        const int64_t y = row % outHeight, z = row / outHeight % outDepth, sample = row / outHeight / outDepth;
+        const float* rows[4];
+        int n = 0;
+        for (int d = 0; d < dz; ++d)
+          for (int h = 0; h < 2; ++h) rows[n++] = in + ((sample * depth + dz * z + d) * height + 2 * y + h) * width * channels;
+        poolChannelsRow(rows, n, o + row * outWidth * channels, outWidth, channels);
       }
     });
     return out;
