@@ -34,4 +34,5 @@ json.dump(m, open(p, "w"), indent=2, sort_keys=True)' "resources/models/$2/manif
 }
 train Dataset901_HeadCT demo-head-ct
 train Dataset902_T1Brain demo-t1-brain
+cmake --build "$build" --target krait_bundled_eval  # a benchmark program: not in the default build
 "$build/tests/bench/krait_bundled_eval" resources/models "$work/raw" "$data" | tee "$work/evaluation.md"
