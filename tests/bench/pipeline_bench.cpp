@@ -33,8 +33,15 @@ std::string fileText(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// Every spatial axis of the network's patch: the mirroring nnU-Net's trainers allow by default.
+std::vector<int> everyAxis(const bench::ProductionNetwork& production) {
+  std::vector<int> axes(production.plan.patchSize.size());
+  for (size_t a = 0; a < axes.size(); ++a) axes[a] = static_cast<int>(a);
+  return axes;
+}
+
 // The production network as an nnU-Net model folder (plans.json, dataset.json, fold_0/checkpoint_final.pth, mirroring
-// over every spatial axis as nnU-Net's trainers allow by default), so that `krait segment` and `krait batch` can be
+// over every spatial axis), so that `krait segment` and `krait batch` can be
 // timed in fresh processes with it.
 void writeModelFolder(const bench::ProductionNetwork& production, const fs::path& folder) {
   fs::create_directories(folder / "fold_0");
@@ -46,7 +53,7 @@ void writeModelFolder(const bench::ProductionNetwork& production, const fs::path
   info.datasetJson = fileText(production.dataset);
   info.configuration = production.configuration;
   info.fold = "0";
-  for (size_t axis = 0; axis < production.plan.patchSize.size(); ++axis) info.mirroringAxes.push_back(static_cast<int>(axis));
+  info.mirroringAxes = everyAxis(production);
   models::writeNnunetCheckpoint(folder / "fold_0" / "checkpoint_final.pth", *production.net, info);
 }
 
@@ -93,7 +100,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   InferencePlan plan = models::readInferencePlan(production.plans, production.dataset, production.configuration);
-  for (size_t axis = 0; axis < production.plan.patchSize.size(); ++axis) plan.mirrorAxes.push_back(static_cast<int>(axis));
+  plan.mirrorAxes = everyAxis(production);
   // The predictor `krait segment` builds (SegmentationModel::predictors), around the one production network.
   models::SegmentationModel model;
   model.folds.push_back({"bench", {}, production.net});

@@ -15,30 +15,9 @@ namespace {
 // max_pool's update: a NaN wins, and of equal values the first seen stays (its strict `>` keeps -0.0 before 0.0).
 inline float larger(float best, float v) { return (v > best || std::isnan(v)) ? v : best; }
 
-// One output row from the rows of its windows: rows[0..n) first by depth, then by height. Each window is read in
-// LibTorch's order (depth, height, width), so that of equal values the same one wins (which only shows as the
-// sign of a zero).
-KRAIT_TARGET_CLONES
-void poolRow(const float* const* rows, int n, float* out, int64_t outWidth) {
-  const float* r0 = rows[0];
-  const float* r1 = rows[1];
-  if (n == 2) {
-#pragma omp simd
-    for (int64_t o = 0; o < outWidth; ++o)
-      out[o] = larger(larger(larger(r0[2 * o], r0[2 * o + 1]), r1[2 * o]), r1[2 * o + 1]);
-    return;
-  }
-  const float* r2 = rows[2];
-  const float* r3 = rows[3];
-#pragma omp simd
-  for (int64_t o = 0; o < outWidth; ++o) {
-    float m = larger(larger(larger(r0[2 * o], r0[2 * o + 1]), r1[2 * o]), r1[2 * o + 1]);
-    out[o] = larger(larger(larger(larger(m, r2[2 * o]), r2[2 * o + 1]), r3[2 * o]), r3[2 * o + 1]);
-  }
-}
-
-// One output row of a channels-last tensor from the rows of its windows (as poolRow): each output position reduces
-// its window's channel vectors channel by channel, in LibTorch's window order.
+// One output row of a channels-last tensor from the rows of its windows, rows[0..n) first by depth, then by height:
+// each output position reduces its window's channel vectors channel by channel, in LibTorch's window order (depth,
+// height, width), so that of equal values the same one wins (which only shows as the sign of a zero).
 KRAIT_TARGET_CLONES
 void poolChannelsRow(const float* const* rows, int n, float* out, int64_t outWidth, int64_t channels) {
   const float* r0 = rows[0];
@@ -67,9 +46,8 @@ torch::Tensor maxPoolHalving(const torch::Tensor& x) {
   const int64_t spatial = x.dim() - 2;
   const auto lastFormat = spatial == 3 ? at::MemoryFormat::ChannelsLast3d : at::MemoryFormat::ChannelsLast;
   // The Mamba layers give their output channels-last (a view of their tokens); LibTorch keeps that layout.
-  const bool channelsLast = (spatial == 2 || spatial == 3) && !x.is_contiguous() && x.is_contiguous(lastFormat);
-  bool own = x.device().is_cpu() && x.scalar_type() == torch::kFloat && (x.is_contiguous() || channelsLast) &&
-             (spatial == 2 || spatial == 3) && !recordsGradient({x});
+  bool own = x.device().is_cpu() && x.scalar_type() == torch::kFloat && (spatial == 2 || spatial == 3) &&
+             !x.is_contiguous() && x.is_contiguous(lastFormat) && !recordsGradient({x});
   for (int64_t a = 2; own && a < x.dim(); ++a) own = x.size(a) >= 2;  // else LibTorch's error for an empty output
   if (!own) return spatial == 3 ? torch::max_pool3d(x, {2, 2, 2}, {2, 2, 2}) : torch::max_pool2d(x, {2, 2}, {2, 2});
   RECORD_FUNCTION("krait::max_pool_halving", std::vector<c10::IValue>({x}));
@@ -80,37 +58,20 @@ torch::Tensor maxPoolHalving(const torch::Tensor& x) {
   if (spatial == 3) shape.push_back(outDepth);
   shape.push_back(outHeight);
   shape.push_back(outWidth);
-  torch::Tensor out = torch::empty(shape, x.options().memory_format(channelsLast ? lastFormat : at::MemoryFormat::Contiguous));
+  torch::Tensor out = torch::empty(shape, x.options().memory_format(lastFormat));
   if (out.numel() == 0) return out;  // no samples or channels
   const float* in = x.data_ptr<float>();
   float* o = out.data_ptr<float>();
   const int dz = spatial == 3 ? 2 : 1;
-  if (channelsLast) {  // memory (sample, depth, height, width, channel)
-    at::parallel_for(0, samples * outDepth * outHeight, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t row = begin; row < end; ++row) {
-        const int64_t y = row % outHeight, z = row / outHeight % outDepth, sample = row / outHeight / outDepth;
-        const float* rows[4];
-        int n = 0;
-        for (int d = 0; d < dz; ++d)
-          for (int h = 0; h < 2; ++h) rows[n++] = in + ((sample * depth + dz * z + d) * height + 2 * y + h) * width * channels;
-        poolChannelsRow(rows, n, o + row * outWidth * channels, outWidth, channels);
-      }
-    });
-    return out;
-  }
-  // Contiguous: output planes (sample, channel, output depth), row by row.
-  at::parallel_for(0, samples * channels * outDepth, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p) {
-      const int64_t plane = p / outDepth, z = p % outDepth;  // plane: sample and channel
-      const float* source = in + (plane * depth + dz * z) * height * width;
-      float* target = o + p * outHeight * outWidth;
-      for (int64_t y = 0; y < outHeight; ++y) {
-        const float* rows[4];
-        int n = 0;
-        for (int d = 0; d < dz; ++d)
-          for (int h = 0; h < 2; ++h) rows[n++] = source + (d * height + 2 * y + h) * width;
-        poolRow(rows, n, target + y * outWidth, outWidth);
-      }
+  // Memory (sample, depth, height, width, channel), an output row at a time.
+  at::parallel_for(0, samples * outDepth * outHeight, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t y = row % outHeight, z = row / outHeight % outDepth, sample = row / outHeight / outDepth;
+      const float* rows[4];
+      int n = 0;
+      for (int d = 0; d < dz; ++d)
+        for (int h = 0; h < 2; ++h) rows[n++] = in + ((sample * depth + dz * z + d) * height + 2 * y + h) * width * channels;
+      poolChannelsRow(rows, n, o + row * outWidth * channels, outWidth, channels);
     }
   });
   return out;

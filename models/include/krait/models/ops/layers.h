@@ -91,9 +91,9 @@ torch::Tensor normalizedGroups(const torch::Tensor& x, int64_t groups, const tor
                                double slope, const torch::Tensor& residual = {});
 
 // nn.MaxPool2d/3d(2) (kernel 2, stride 2, no padding, floor mode): max_pool2d/3d's values, NaN propagated, bit for
-// bit. On contiguous fp32 CPU tensors a loop over pairs of rows: LibTorch 1.13's CPU max_pool3d takes a strided
-// window per output and cost LightM-UNet 3D 1.1 s of a 15 s tile. Everything else (other devices and types,
-// channels-last, autograd) goes through LibTorch.
+// bit. On channels-last fp32 CPU tensors (the Mamba layers' output) a loop over rows of channel vectors: LibTorch
+// 1.13's CPU max_pool3d cost LightM-UNet 3D 1.1 s of a 15 s tile there. Everything else (other devices, types and
+// layouts, autograd) goes through LibTorch.
 torch::Tensor maxPoolHalving(const torch::Tensor& x);
 
 // nn.GroupNorm(groups, channels) (affine) and nn.InstanceNorm{2,3}d (affine or not), each with the following
