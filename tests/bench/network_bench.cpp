@@ -136,9 +136,7 @@ int gpuTiles(const std::vector<std::string>& names, const GpuOptions& o, const t
 #endif
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   int threads = 0, repeats = 1;
   bool ops = false;
   GpuOptions gpu;
@@ -155,7 +153,10 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--channels-last")) gpu.channelsLast = true;
     else if (!std::strcmp(argv[i], "--cuda-graph")) gpu.cudaGraph = true;
     else if (!std::strcmp(argv[i], "--no-autotune")) gpu.autotune = false;
-    else names.emplace_back(argv[i]);
+    else if (argv[i][0] == '-') {
+      std::fprintf(stderr, "network_bench: unknown option or missing value: %s (the usage is at the top of network_bench.cpp)\n", argv[i]);
+      return 2;
+    } else names.emplace_back(argv[i]);
   }
   if (names.empty())
     names = {"umamba_bot_3d", "umamba_enc_3d", "lightmunet_3d", "umamba_bot_2d", "umamba_enc_2d", "lightmunet_2d",
@@ -192,5 +193,17 @@ int main(int argc, char** argv) {
       for (const auto& [op, sec] : timer.seconds())
         if (sec / repeats > 0.01 * total) std::printf("    %-40s %8.1f ms\n", op.c_str(), sec / repeats * 1e3);
     std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "network_bench: %s\n", e.what());
+    return 1;
   }
 }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
 #include "krait/models/nnunet/trainers.h"
@@ -21,7 +22,13 @@ torch::Tensor ProductionNetwork::randomTile() const {
 
 ProductionNetwork productionNetwork(const std::string& name) {
   std::ifstream summaryFile(kProduction / "summary.json");
-  const auto summary = nlohmann::json::parse(summaryFile).at(name);
+  const auto all = nlohmann::json::parse(summaryFile);
+  if (!all.contains(name)) {
+    std::string known;
+    for (const auto& [key, value] : all.items()) known += " " + key;
+    throw std::invalid_argument("no production network named '" + name + "'; known:" + known);
+  }
+  const auto& summary = all.at(name);
   ProductionNetwork p;
   p.configuration = summary.at("configuration").get<std::string>();
   p.trainerName = summary.at("trainer_name").get<std::string>();

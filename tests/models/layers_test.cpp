@@ -122,3 +122,30 @@ TEST(MaxPoolHalving, GivesMaxPoolsValuesBitForBit) {
   // A side of one voxel leaves no output: LibTorch's error, not an empty tensor.
   EXPECT_THROW(maxPoolHalving(torch::randn({1, 2, 1, 5, 5})), c10::Error);
 }
+
+// The tokens of a Mamba layer (rows of features, and the scan's feature-major output transposed), the narrowed
+// step-size columns of x_proj's output, with and without a bias, above and below the row count where the product
+// runs as a 1 x 1 convolution: torch::linear's values to fp32 rounding, its shape, and gradients where autograd
+// records.
+TEST(LinearTokens, GivesTorchLinearsValues) {
+  torch::manual_seed(6);
+  const int64_t rows = 3 * kConvolvedLinearRows + 17;
+  const torch::Tensor weight = torch::randn({40, 24}), bias = torch::randn({40});
+  const torch::Tensor tokens = torch::randn({2, rows, 24});
+  const torch::Tensor featureMajor = torch::randn({1, 24, rows}).transpose(1, 2);
+  const torch::Tensor narrowed = torch::randn({1, rows, 30}).narrow(2, 3, 24);
+  const torch::Tensor few = torch::randn({1, kConvolvedLinearRows - 1, 24});
+  {
+    c10::InferenceMode guard;
+    for (const torch::Tensor& x : {tokens, featureMajor, narrowed, few})
+      for (const torch::Tensor& b : {bias, torch::Tensor()}) {
+        const torch::Tensor want = torch::linear(x, weight, b), got = linearTokens(x, weight, b);
+        ASSERT_EQ(got.sizes(), want.sizes());
+        EXPECT_LT(relativeError(got, want), 1e-6) << x.sizes() << x.strides();
+      }
+  }
+  const torch::Tensor trained = weight.clone().requires_grad_();
+  linearTokens(tokens, trained, bias).square().sum().backward();
+  ASSERT_TRUE(trained.grad().defined());
+  EXPECT_GT(trained.grad().abs().sum().item<double>(), 0.0);
+}

@@ -6,6 +6,9 @@
 #include <c10/util/Exception.h>
 #include <torch/version.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <map>
@@ -21,7 +24,7 @@ namespace {
 
 // Large CPU tensors (network activations: megabytes to gigabytes) come from a cache of blocks that earlier
 // tensors gave back; everything smaller goes to LibTorch's allocator. Sizes are rounded up to 2 MiB so that a
-// tile's repeated shapes find their blocks again. Cached blocks beyond kMaxCached are returned, largest first.
+// tile's repeated shapes find their blocks again. Cached blocks beyond maxCached() are returned, largest first.
 // New blocks are allocateLarge's (2 MiB-aligned, transparent huge pages where the kernel offers them): a block the
 // cache cannot serve is faulted in 2 MiB at a time instead of 4 KiB, which on a virtual machine costs ~11 µs a fault.
 class CachingCpuAllocator final : public c10::Allocator {
@@ -42,9 +45,18 @@ class CachingCpuAllocator final : public c10::Allocator {
   c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
  private:
-  static constexpr size_t kMinBytes = size_t{1} << 20, kRound = size_t{2} << 20, kMaxCached = size_t{4} << 30;
+  static constexpr size_t kMinBytes = size_t{1} << 20, kRound = size_t{2} << 20;
 
-  CachingCpuAllocator() : fallback_(c10::GetDefaultCPUAllocator()) {}
+  // A quarter of the machine's memory, at least 4 GiB. A cap below a tile's working set makes every forward
+  // evict blocks and fault them in again: LightM-UNet 3D's 128³ tile holds 4.7 GiB of such blocks, and at a 4 GiB
+  // cap each of its forwards faulted in ~2 GiB afresh (docs/benchmarks.md).
+  static size_t maxCached() {
+    const long pages = sysconf(_SC_PHYS_PAGES), pageBytes = sysconf(_SC_PAGESIZE);
+    const size_t physical = pages > 0 && pageBytes > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(pageBytes) : 0;
+    return std::max(size_t{4} << 30, physical / 4);
+  }
+
+  CachingCpuAllocator() : fallback_(c10::GetDefaultCPUAllocator()), maxCached_(maxCached()) {}
 
   static void release(void* data) { instance().give(data); }
 
@@ -89,7 +101,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     live_.erase(it);
     cached_.emplace(bytes, data);
     cachedBytes_ += bytes;
-    while (cachedBytes_ > kMaxCached) {
+    while (cachedBytes_ > maxCached_) {
       const auto largest = std::prev(cached_.end());
       cachedBytes_ -= largest->first;
       freeLarge(largest->second, largest->first);
@@ -98,6 +110,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   }
 
   c10::Allocator* fallback_;
+  const size_t maxCached_;
   std::mutex mutex_;
   std::unordered_map<void*, size_t> live_;
   std::multimap<size_t, void*> cached_;

@@ -29,7 +29,7 @@ torch::Tensor MambaImpl::forward(const torch::Tensor& hidden) {
   SelectiveScanInputs scan;
   scan.u = x.transpose(1, 2);
   // The bias enters as the scan's delta_bias (added before the softplus), as mamba_ssm passes it.
-  scan.delta = torch::matmul(xDbl.narrow(2, 0, dtRank_), dtProj_->weight().t()).transpose(1, 2);
+  scan.delta = linearTokens(xDbl.narrow(2, 0, dtRank_), dtProj_->weight()).transpose(1, 2);
   scan.B = xDbl.narrow(2, dtRank_, dState_).transpose(1, 2);
   scan.C = xDbl.narrow(2, dtRank_ + dState_, dState_).transpose(1, 2);
   scan.A = -torch::exp(aLog_);

@@ -35,7 +35,7 @@ torch::Tensor SS2DImpl::forward(const torch::Tensor& input) {
   const torch::Tensor grid = torch::silu(conv2d_->forward(xz.narrow(3, 0, dInner_).permute({0, 3, 1, 2}))).permute({0, 2, 3, 1});
   // The official code projects each scan order's copy of the tokens; a projection is per token, so all four
   // directions' projections of the tokens in grid order are the same values, from one matrix product each.
-  const torch::Tensor xDbl = torch::linear(grid, xProjWeight_.reshape({-1, dInner_})).view({batch, h, w, k, -1});
+  const torch::Tensor xDbl = linearTokens(grid, xProjWeight_.reshape({-1, dInner_})).view({batch, h, w, k, -1});
   const torch::Tensor dts = torch::matmul(xDbl.narrow(4, 0, dtRank_).reshape({-1, k, dtRank_}).transpose(0, 1),
                                           dtProjsWeight_.transpose(1, 2));  // (4, batch * h * w, d)
   CrossScanInputs scan;

@@ -75,7 +75,25 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool bias) {
   if (bias) bias_ = registerTensor(*this, "bias", {out});
 }
 
-torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight_, bias_); }
+torch::Tensor linearTokens(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  const auto float32Cpu = [](const torch::Tensor& t) {
+    return !t.defined() || (t.device().is_cpu() && t.scalar_type() == torch::kFloat32);
+  };
+  const bool records = recordsGradient({x, weight, bias});
+  const int64_t in = weight.size(1), out = weight.size(0);
+  const int64_t rows = x.dim() > 0 && x.size(-1) == in && in > 0 ? x.numel() / in : 0;
+  if (records || rows < kConvolvedLinearRows || !float32Cpu(x) || !float32Cpu(weight) || !float32Cpu(bias))
+    return torch::linear(x, weight, bias);
+  // The tokens as the pixels of a (1, in, rows, 1) image: channels-last for rows of contiguous features, a
+  // plain image for a transposed (feature-major) input, either a view.
+  const torch::Tensor image = x.reshape({1, rows, 1, in}).permute({0, 3, 1, 2});
+  const torch::Tensor y = torch::conv2d(image, weight.view({out, in, 1, 1}), bias);
+  std::vector<int64_t> sizes = x.sizes().vec();
+  sizes.back() = out;
+  return y.permute({0, 2, 3, 1}).reshape(sizes);
+}
+
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return linearTokens(x, weight_, bias_); }
 
 LayerNormImpl::LayerNormImpl(int64_t channels) : channels_(channels) {
   weight_ = registerTensor(*this, "weight", {channels});

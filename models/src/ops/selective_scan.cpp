@@ -14,16 +14,12 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <mutex>
 #include <new>
 #include <numeric>
 #include <stdexcept>
@@ -170,74 +166,6 @@ void parallelUnits(int64_t units, int64_t work, const std::function<void(int64_t
   at::parallel_for(0, units, (units + threads - 1) / threads, fn);
 }
 
-// Output buffers. A fresh buffer costs a page fault per 4 KiB on first touch (~8-11 us each on dev-2c, a
-// VM: 1 ms for a 0.5 MiB output, five times the scan that fills it), so outputs come from a small cache of
-// buffers that earlier outputs handed back when freed (at most kMaxEntry each, kMaxTotal in all), and large
-// new ones get transparent huge pages where the kernel offers them (Linux, THP "madvise" mode).
-class OutputCache {
- public:
-  static OutputCache& instance() {
-    static OutputCache* const cache = new OutputCache;  // never destroyed: tensors may outlive static destructors
-    return *cache;
-  }
-
-  torch::Tensor get(int64_t batch, int64_t channels, int64_t length) {
-    const std::size_t bytes = std::max<std::size_t>(sizeof(float) * static_cast<std::size_t>(batch * channels * length), 1);
-    void* p = nullptr;
-    std::size_t capacity = 0;
-    {
-      // The smallest cached buffer that fits, if it is not more than twice the size.
-      const std::lock_guard<std::mutex> lock(mutex_);
-      auto best = free_.end();
-      for (auto it = free_.begin(); it != free_.end(); ++it)
-        if (it->second >= bytes && it->second <= 2 * bytes && (best == free_.end() || it->second < best->second)) best = it;
-      if (best != free_.end()) {
-        p = best->first;
-        capacity = best->second;
-        cached_ -= capacity;
-        free_.erase(best);
-      }
-    }
-    if (!p) {
-      const std::size_t align = bytes >= kHuge ? kHuge : 4096;
-      capacity = (bytes + align - 1) / align * align;
-      p = std::aligned_alloc(align, capacity);
-      if (!p) throw std::bad_alloc();
-#if defined(__linux__)
-      if (align == kHuge) madvise(p, capacity, MADV_HUGEPAGE);  // advice only: failure leaves ordinary pages
-#endif
-    }
-    return torch::from_blob(p, {batch, channels, length}, [this, capacity](void* q) { put(q, capacity); },
-                            torch::TensorOptions().dtype(torch::kFloat32));
-  }
-
- private:
-  static constexpr std::size_t kHuge = std::size_t{2} << 20;
-  static constexpr std::size_t kMaxEntry = std::size_t{64} << 20, kMaxTotal = std::size_t{128} << 20;
-
-  void put(void* p, std::size_t capacity) {
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      if (capacity <= kMaxEntry) {
-        // Evict the oldest buffers to make room.
-        while (!free_.empty() && cached_ + capacity > kMaxTotal) {
-          std::free(free_.front().first);
-          cached_ -= free_.front().second;
-          free_.erase(free_.begin());
-        }
-        free_.emplace_back(p, capacity);
-        cached_ += capacity;
-        return;
-      }
-    }
-    std::free(p);
-  }
-
-  std::mutex mutex_;
-  std::vector<std::pair<void*, std::size_t>> free_;  // oldest first
-  std::size_t cached_ = 0;
-};
-
 torch::Tensor scanCpu(const SelectiveScanInputs& in, const Kernel& k) {
   RECORD_USER_SCOPE("krait::selective_scan");  // one named op in profiles (and in network_bench's breakdown)
   if (in.out.defined() && (in.out.sizes() != in.u.sizes() || in.out.scalar_type() != torch::kFloat32 ||
@@ -251,7 +179,9 @@ torch::Tensor scanCpu(const SelectiveScanInputs& in, const Kernel& k) {
   const torch::Tensor A = f32(in.A).contiguous();
   const torch::Tensor D = in.D.defined() ? f32(in.D).contiguous() : torch::Tensor();
   const torch::Tensor bias = in.deltaBias.defined() ? f32(in.deltaBias).contiguous() : torch::Tensor();
-  torch::Tensor out = in.out.defined() ? in.out : OutputCache::instance().get(batch, channels, length);
+  // From the process's CPU allocator: under the engine (keepFreedMemoryForReuse) a block that an earlier tile's
+  // output gave back, not fresh pages faulted in on every call.
+  torch::Tensor out = in.out.defined() ? in.out : torch::empty({batch, channels, length}, torch::kFloat32);
   if (out.numel() == 0) return out.to(in.u.scalar_type());
 
   ScanArgs a;

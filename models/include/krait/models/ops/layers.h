@@ -46,6 +46,14 @@ TORCH_MODULE(Conv);
 ConvOptions convSame(int dims, int64_t in, int64_t out, const std::vector<int64_t>& kernel,
                      const std::vector<int64_t>& stride = {1}, bool bias = true);
 
+// x W^T + b, as torch::linear. On the CPU in fp32 where autograd does not record, and for at least
+// kConvolvedLinearRows tokens, it runs as a 1 x 1 convolution: oneDNN computes it on LibTorch's OpenMP threads,
+// where torch::linear calls OpenBLAS, whose own thread pool contends for the cores with OpenMP's spinning
+// workers (LightM-UNet 2D's projections on 2 cores: 1.4 s a tile through OpenBLAS, 0.8 s so; docs/benchmarks.md).
+// The values differ from OpenBLAS's by the order of the sums (fp32 rounding).
+inline constexpr int64_t kConvolvedLinearRows = 1024;
+torch::Tensor linearTokens(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias = {});
+
 class LinearImpl : public torch::nn::Module {
  public:
   LinearImpl(int64_t in, int64_t out, bool bias);
