@@ -125,8 +125,8 @@ TEST(MaxPoolHalving, GivesMaxPoolsValuesBitForBit) {
 
 // The tokens of a Mamba layer (rows of features, and the scan's feature-major output transposed), the narrowed
 // step-size columns of x_proj's output, with and without a bias, above and below the row count where the product
-// runs as a 1 x 1 convolution: torch::linear's values to fp32 rounding, its shape, and gradients where autograd
-// records.
+// runs as a 1 x 1 convolution: torch::linear's values to fp32 rounding, its shape and layout, and gradients where
+// autograd records.
 TEST(LinearTokens, GivesTorchLinearsValues) {
   torch::manual_seed(6);
   const int64_t rows = 3 * kConvolvedLinearRows + 17;
@@ -141,6 +141,7 @@ TEST(LinearTokens, GivesTorchLinearsValues) {
       for (const torch::Tensor& b : {bias, torch::Tensor()}) {
         const torch::Tensor want = torch::linear(x, weight, b), got = linearTokens(x, weight, b);
         ASSERT_EQ(got.sizes(), want.sizes());
+        EXPECT_TRUE(got.is_contiguous()) << x.strides();  // rows of features, as torch::linear gives
         EXPECT_LT(relativeError(got, want), 1e-6) << x.sizes() << x.strides();
       }
   }

@@ -38,7 +38,7 @@ void require2d(const ConfigurationPlan& plan, const char* network) {
 // The trainers of U-Mamba, LightM-UNet and Swin-UMamba and what their build_network_architecture returns.
 const std::map<std::string, Builder>& builders() {
   static const std::map<std::string, Builder> table = [] {
-    std::map<std::string, Builder> table{
+    std::map<std::string, Builder> all{
         {"nnUNetTrainerUMambaBot", [](const auto& p, int64_t i, int64_t c) { return uMamba(false, p, i, c); }},
         {"nnUNetTrainerUMambaEnc", [](const auto& p, int64_t i, int64_t c) { return uMamba(true, p, i, c); }},
         {"nnUNetTrainerUMambaEncNoAMP", [](const auto& p, int64_t i, int64_t c) { return uMamba(true, p, i, c); }},
@@ -68,9 +68,9 @@ const std::map<std::string, Builder>& builders() {
          }},
     };
     // The *Scratch trainers differ only in training (no ImageNet initialisation).
-    table["nnUNetTrainerSwinUMambaScratch"] = table.at("nnUNetTrainerSwinUMamba");
-    table["nnUNetTrainerSwinUMambaDScratch"] = table.at("nnUNetTrainerSwinUMambaD");
-    return table;
+    all["nnUNetTrainerSwinUMambaScratch"] = all.at("nnUNetTrainerSwinUMamba");
+    all["nnUNetTrainerSwinUMambaDScratch"] = all.at("nnUNetTrainerSwinUMambaD");
+    return all;
   }();
   return table;
 }
