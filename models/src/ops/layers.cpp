@@ -88,7 +88,7 @@ torch::Tensor linearTokens(const torch::Tensor& x, const torch::Tensor& weight, 
   // plain image for a transposed (feature-major) input, either a view. The result has contiguous rows, as
   // torch::linear's does (a copy only after a feature-major input, whose output oneDNN writes feature-major).
   const torch::Tensor image = x.reshape({1, rows, 1, in}).permute({0, 3, 1, 2});
-  const torch::Tensor y = torch::conv2d(image, weight.view({out, in, 1, 1}), bias);
+  const torch::Tensor y = torch::conv2d(image, weight.reshape({out, in, 1, 1}), bias);
   std::vector<int64_t> sizes = x.sizes().vec();
   sizes.back() = out;
   return y.permute({0, 2, 3, 1}).reshape(sizes).contiguous();
