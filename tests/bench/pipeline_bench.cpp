@@ -1,7 +1,9 @@
 // pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] [--precision P] [--mirror] [--tile-batch N]
-// IMAGE...: end-to-end time of `krait segment` for each image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
+// [--no-autotune] IMAGE...: end-to-end time of `krait segment` for each image with a production-size network (tests/fixtures/networks/production, random weights: speed does not
 // depend on their values), split into the stages read, preprocess, network, export and write, with the
-// process's peak resident memory. The non-network share is what the pipeline itself costs.
+// process's peak resident memory. The non-network share is what the pipeline itself costs. "first tile s" is the
+// network stage's first call: in a process's first case, cuDNN's autotuning (--no-autotune: its heuristics) and the
+// graph capture.
 // pipeline_bench [--network NAME] --write-model FOLDER: that network as a model folder, for timing the CLI itself.
 #include <torch/torch.h>
 
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   torch::Device device(torch::kCPU);
   std::string precision = "fp32";
   bool mirror = false;
+  bool autotune = true;
   int64_t tileBatch = 1;
   bool unknown = false;
   std::string modelFolder;
@@ -77,6 +80,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--device") && i + 1 < argc) device = torch::Device(argv[++i]);
     else if (!std::strcmp(argv[i], "--precision") && i + 1 < argc) precision = argv[++i];
     else if (!std::strcmp(argv[i], "--mirror")) mirror = true;
+    else if (!std::strcmp(argv[i], "--no-autotune")) autotune = false;
     else if (!std::strcmp(argv[i], "--tile-batch") && i + 1 < argc) tileBatch = std::atoll(argv[++i]);
     else if (!std::strcmp(argv[i], "--write-model") && i + 1 < argc) modelFolder = argv[++i];
     else if (argv[i][0] == '-') unknown = true;  // never taken for an image
@@ -84,14 +88,14 @@ int main(int argc, char** argv) {
   }
   if ((images.empty() && modelFolder.empty()) || unknown || tileBatch < 1) {
     std::fprintf(stderr, "usage: pipeline_bench [--threads N] [--network NAME] [--device cpu|cuda] "
-                         "[--precision fp32|fp16|bf16] [--mirror] [--tile-batch N] IMAGE...\n"
+                         "[--precision fp32|fp16|bf16] [--mirror] [--tile-batch N] [--no-autotune] IMAGE...\n"
                          "       pipeline_bench [--network NAME] --write-model FOLDER\n");
     return 2;
   }
   keepFreedMemoryForReuse();
-  std::printf("threads %d, network %s, device %s, %s, mirroring %s, %lld tiles a call\n", configureThreads(threads),
+  std::printf("threads %d, network %s, device %s, %s, mirroring %s, %lld tiles a call%s\n", configureThreads(threads),
               name.c_str(), device.str().c_str(), precision.c_str(), mirror ? "on" : "off",
-              static_cast<long long>(tileBatch));
+              static_cast<long long>(tileBatch), autotune ? "" : ", cuDNN heuristics (no autotuning)");
 
   const auto production = bench::productionNetwork(name);
   if (!modelFolder.empty()) {
@@ -105,9 +109,11 @@ int main(int argc, char** argv) {
   models::SegmentationModel model;
   model.folds.push_back({"bench", {}, production.net});
   const TilePredictor predictor = model.predictors(device, models::parsePrecision(precision)).front();
+  if (!autotune) at::globalContext().setBenchmarkCuDNN(false);  // predictors() turned it on; convolutions read it per call
 
   std::printf("| image | grid (network) | tiles | read s | preprocess s | network s | export s | write s | total s | "
-              "non-network share | since start s | peak RSS GiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+              "non-network share | first tile s | since start s | peak RSS GiB |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& image : images) {
     auto start = std::chrono::steady_clock::now();
     const Volume v = io::readVolume(image);
@@ -115,11 +121,15 @@ int main(int argc, char** argv) {
     const double read = secondsSince(start);
     const Vec3& s = v.geometry().spacing;
     int64_t tiles = 0;
+    std::chrono::steady_clock::time_point networkStart;
+    double firstTile = 0.0;
     PipelineOptions options;
     options.device = device;
     options.mirror = mirror;
     options.tileBatch = tileBatch;
     options.progress = [&](const PipelineProgress& p) {
+      if (p.stage == "preprocess" && p.done == 1) networkStart = std::chrono::steady_clock::now();
+      if (p.stage == "network" && p.done > 0 && firstTile == 0.0) firstTile = secondsSince(networkStart);
       if (p.stage == "network") tiles = p.total;
     };
     const SegmentationResult r = runSegmentation(voxels, {s[2], s[1], s[0]}, plan, {predictor}, options);
@@ -130,11 +140,11 @@ int main(int argc, char** argv) {
     fs::remove(out);
     const double network = r.seconds.network;
     const double total = read + r.seconds.preprocess + network + r.seconds.exportStage + write;
-    std::printf("| %s | %lld x %lld x %lld | %lld | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f | %.1f %% | %.2f | %.2f |\n",
+    std::printf("| %s | %lld x %lld x %lld | %lld | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f | %.1f %% | %.2f | %.2f | %.2f |\n",
                 fs::path(image).filename().c_str(), static_cast<long long>(r.networkGrid[0]),
                 static_cast<long long>(r.networkGrid[1]), static_cast<long long>(r.networkGrid[2]),
                 static_cast<long long>(tiles), read, r.seconds.preprocess, network, r.seconds.exportStage, write,
-                total, 100.0 * (total - network) / total, secondsSince(processStart), peakResidentGiB());
+                total, 100.0 * (total - network) / total, firstTile, secondsSince(processStart), peakResidentGiB());
     std::fflush(stdout);
   }
   return 0;

@@ -159,6 +159,28 @@ TEST(PipelineCuda, MirroredCopiesShareOneNetworkCall) {
   }
 }
 
+// The warm-up (Segmenter's, while the first image is read) must call the network with the shape of the sliding
+// window's calls on a GPU, the tile batch times the mirrored copies: a graph captured for any other shape would
+// leave the first image's autotuning and capture where they were.
+TEST(PipelineCuda, WarmUpHasTheShapeOfTheSlidingWindowsCalls) {
+  SlidingWindowOptions o;
+  o.patchSize = {8, 16, 16};
+  o.mirrorAxes = {0, 1, 2};
+  o.tileBatch = 2;
+  o.device = torch::kCUDA;
+  std::vector<std::vector<int64_t>> shapes;
+  const TilePredictor predictor = [&](const torch::Tensor& tiles) {
+    EXPECT_TRUE(tiles.is_cuda());
+    shapes.push_back(tiles.sizes().vec());
+    return tiles.narrow(1, 0, 1).repeat({1, 3, 1, 1, 1});
+  };
+  warmUpPredictor(predictor, 1, o);
+  predictSlidingWindow(torch::rand({1, 20, 30, 30}).cuda(), 3, predictor, o);
+  ASSERT_GE(shapes.size(), 2u);
+  EXPECT_EQ(shapes[0], (std::vector<int64_t>{16, 1, 8, 16, 16}));
+  EXPECT_EQ(shapes[1], shapes[0]);
+}
+
 // --tile-batch's fallback on a real out-of-memory (issue 23): the caching allocator is capped so that a batch of
 // 64 tiles, whose network needs 0.5 GiB of activations per tile, cannot fit; the loop halves the batch until it
 // does and the logits equal those of one tile at a time. A tile that cannot fit even alone, with the accumulators

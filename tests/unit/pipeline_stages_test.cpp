@@ -147,6 +147,34 @@ TEST(SlidingWindow, ConstantNetworkGivesConstantLogitsOnPaddedImage) {
   EXPECT_EQ(calls, 2 * 1 * 3 * 8);  // tiles (2, 1, 3) x 8 mirrorings
 }
 
+// The warm-up call has the shape of the sliding window's calls: on the CPU the tile batch alone (the mirrored copies
+// get calls of their own there). Out of memory is left to the sliding window's fallbacks; any other error is the
+// caller's to see.
+TEST(SlidingWindow, WarmUpCallsThePredictorOnceWithTheTileBatchsShape) {
+  krait::SlidingWindowOptions o;
+  o.patchSize = {4, 6, 8};
+  o.mirrorAxes = {0, 1, 2};
+  o.tileBatch = 3;
+  std::vector<std::vector<int64_t>> shapes;
+  krait::warmUpPredictor([&](const torch::Tensor& x) {
+    shapes.push_back(x.sizes().vec());
+    return x;
+  }, 2, o);
+  EXPECT_EQ(shapes, (std::vector<std::vector<int64_t>>{{3, 2, 4, 6, 8}}));
+  const torch::Tensor data = torch::rand({2, 4, 6, 8});
+  krait::predictSlidingWindow(data, 2, [&](const torch::Tensor& x) {
+    shapes.push_back(x.sizes().vec());
+    return x;
+  }, o);
+  EXPECT_EQ(shapes.at(1), (std::vector<int64_t>{1, 2, 4, 6, 8})) << "one tile: fewer than the tile batch";
+  EXPECT_NO_THROW(krait::warmUpPredictor([](const torch::Tensor&) -> torch::Tensor {
+    TORCH_CHECK_WITH(OutOfMemoryError, false, "no room");
+  }, 2, o));
+  EXPECT_THROW(krait::warmUpPredictor([](const torch::Tensor&) -> torch::Tensor {
+    throw std::runtime_error("broken network");
+  }, 2, o), std::runtime_error);
+}
+
 TEST(SlidingWindow, MirroringUndoesTheFlip) {
   // A network that returns its input flipped along X: with mirroring over X the average of
   // flip(x) and flip(flip(flip(x))) is flip(x) again, so the result must equal the flipped input (to float16

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <future>
 #include <sstream>
 
 #include "devices.h"
@@ -12,6 +13,7 @@
 #include "krait/engine/engine.h"
 #include "krait/models/nnunet/model_folder.h"
 #include "krait/pipeline/segmentation_pipeline.h"
+#include "krait/pipeline/sliding_window.h"
 #include "krait/pipeline/volume_tensor.h"
 
 namespace fs = std::filesystem;
@@ -25,6 +27,9 @@ struct Segmenter::Impl {
   models::SegmentationModel model;
   models::ModelManifest manifest;
   std::vector<TilePredictor> predictors;
+  // On a GPU: each fold's first network call, made while the caller reads the first image (declared last, so that
+  // it is waited for before the predictors go).
+  std::future<void> warmUp;
 };
 
 namespace {
@@ -106,6 +111,18 @@ Segmenter::Segmenter(const std::string& model, SegmenterOptions options) : impl_
   impl_->manifest = manifestOf(impl_->model);
   impl_->predictors = impl_->model.predictors(impl_->device, impl_->precision);
   impl_->options = std::move(options);
+  if (impl_->device.is_cuda()) {
+    // cuDNN's autotuning and the graph capture take seconds per fold (docs/benchmarks.md): a fresh process's first
+    // case would wait for them after reading its image; here they overlap the read. Nothing else uses the GPU
+    // meanwhile: segment() waits for this before its preprocessing starts.
+    SlidingWindowOptions window{impl_->model.plan.patchSize, impl_->options.step, {}, impl_->device,
+                                impl_->options.tileBatch};
+    if (impl_->options.mirroring) window.mirrorAxes = impl_->model.plan.mirrorAxes;
+    const auto channels = static_cast<int64_t>(impl_->model.dataset.channelNames.size());
+    impl_->warmUp = std::async(std::launch::async, [predictors = impl_->predictors, channels, window] {
+      for (const TilePredictor& predictor : predictors) warmUpPredictor(predictor, channels, window);
+    });
+  }
 }
 
 Segmenter::~Segmenter() = default;
@@ -116,6 +133,7 @@ const models::ModelManifest& Segmenter::model() const { return impl_->manifest; 
 const SegmenterOptions& Segmenter::options() const { return impl_->options; }
 
 Segmentation Segmenter::segment(const std::vector<Volume>& channels, const SegmentOptions& o) {
+  if (impl_->warmUp.valid()) impl_->warmUp.get();  // rethrows what went wrong there
   const models::SegmentationModel& model = impl_->model;
   const torch::Tensor image = channelTensor(channels, o, static_cast<int64_t>(model.dataset.channelNames.size()));
   const Geometry& g = channels[0].geometry();

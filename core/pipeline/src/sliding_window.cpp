@@ -105,6 +105,19 @@ torch::Tensor gaussianImportanceMap(const std::vector<int64_t>& patchSize) {
   return map.to(torch::kFloat);
 }
 
+void warmUpPredictor(const TilePredictor& predictor, int64_t channels, const SlidingWindowOptions& options) {
+  c10::InferenceMode inference;
+  // As predictSlidingWindow batches: tileBatch tiles, and on a GPU their mirrored copies in the same call.
+  int64_t tiles = std::max<int64_t>(options.tileBatch, 1);
+  if (options.device.is_cuda()) tiles *= static_cast<int64_t>(mirrorCombinations(options.mirrorAxes).size()) + 1;
+  std::vector<int64_t> shape{tiles, channels};
+  shape.insert(shape.end(), options.patchSize.begin(), options.patchSize.end());
+  try {
+    predictor(torch::zeros(shape, torch::TensorOptions(options.device).dtype(torch::kFloat)));
+  } catch (const c10::OutOfMemoryError&) {
+  }
+}
+
 torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, const TilePredictor& predictor,
                                    const SlidingWindowOptions& options, const TileProgress& progress,
                                    const std::atomic<bool>* cancelled) {

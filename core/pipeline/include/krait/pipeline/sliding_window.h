@@ -30,6 +30,12 @@ struct SlidingWindowOptions {
   int64_t tileBatch = 1;
 };
 
+// Runs `predictor` once on zeros of the shape of predictSlidingWindow's network calls (for an image of at least
+// options.tileBatch tiles) with `channels` input channels, and drops the result. On a GPU the first call of a shape
+// pays cuDNN's autotuning and the graph capture (seconds): a caller that has this done while the image is still being
+// read does not wait for them. Out of memory is not an error here: the sliding window has its own fallbacks.
+void warmUpPredictor(const TilePredictor& predictor, int64_t channels, const SlidingWindowOptions& options);
+
 // compute_steps_for_sliding_window: tile starts per axis.
 std::vector<std::vector<int64_t>> slidingWindowSteps(const std::vector<int64_t>& imageSize,
                                                      const std::vector<int64_t>& tileSize, double stepSize);
