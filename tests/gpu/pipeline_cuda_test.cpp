@@ -181,6 +181,30 @@ TEST(PipelineCuda, WarmUpHasTheShapeOfTheSlidingWindowsCalls) {
   EXPECT_EQ(shapes[1], shapes[0]);
 }
 
+// On a GPU every call has the tile batch's shape, the last one too (filled up with repeats of its last tile, whose
+// extra logits are dropped): one autotuning and one graph capture per process, and the logits of one tile a call.
+TEST(PipelineCuda, TheLastGroupOfTilesIsFilledUpToTheTileBatch) {
+  at::globalContext().setAllowTF32CuDNN(false);
+  torch::manual_seed(4);
+  const torch::Tensor weight = torch::randn({3, 1, 3, 3, 3}).cuda(), bias = torch::randn({3}).cuda();
+  std::vector<int64_t> batches;
+  const TilePredictor predictor = [&](const torch::Tensor& tiles) {
+    batches.push_back(tiles.size(0));
+    return torch::conv3d(tiles, weight, bias, 1, 1);
+  };
+  const torch::Tensor image = torch::randn({1, 20, 30, 30}).cuda();  // 4 x 3 x 3 = 36 tiles
+  SlidingWindowOptions o;
+  o.patchSize = {8, 16, 16};
+  o.device = torch::kCUDA;
+  const torch::Tensor one = predictSlidingWindow(image, 3, predictor, o);
+  ASSERT_EQ(batches.size(), 36u);
+  batches.clear();
+  o.tileBatch = 5;
+  const torch::Tensor batched = predictSlidingWindow(image, 3, predictor, o);
+  EXPECT_EQ(batches, std::vector<int64_t>(8, 5)) << "7 groups of 5 and the last one of 1, filled up";
+  EXPECT_TRUE(torch::allclose(batched, one, 1e-3, 1e-3)) << (batched - one).abs().max().item<double>();
+}
+
 // --tile-batch's fallback on a real out-of-memory (issue 23): the caching allocator is capped so that a batch of
 // 64 tiles, whose network needs 0.5 GiB of activations per tile, cannot fit; the loop halves the batch until it
 // does and the logits equal those of one tile at a time. A tile that cannot fit even alone, with the accumulators

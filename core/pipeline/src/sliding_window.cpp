@@ -176,11 +176,14 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
   for (size_t t = 0; t < tiles.size();) {
     if (cancelled && cancelled->load()) throw Error(ErrorKind::Cancelled, "cancelled");
     const size_t n = std::min(static_cast<size_t>(batch), tiles.size() - t);
+    // On a GPU the last, smaller group is filled up with repeats of its last tile: every call then has one shape,
+    // whose autotuning and graph capture are paid once (seconds), not again for the remainder.
+    const size_t calls = options.device.is_cuda() ? std::min(static_cast<size_t>(batch), tiles.size()) : n;
     torch::Tensor prediction;
     try {
       std::vector<torch::Tensor> group;
-      for (size_t i = 0; i < n; ++i) group.push_back(padded.index(tileIndex(t + i, true)));
-      prediction = predictTiles(torch::stack(group), predictor, flips, mirrorsInOneCall).to(torch::kFloat);
+      for (size_t i = 0; i < calls; ++i) group.push_back(padded.index(tileIndex(t + std::min(i, n - 1), true)));
+      prediction = predictTiles(torch::stack(group), predictor, flips, mirrorsInOneCall);
     } catch (const c10::OutOfMemoryError&) {
       // Fall back step by step: a call per mirrored copy, fewer tiles per call, then the accumulators on the host,
       // then give up.
@@ -198,10 +201,10 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
       }
       continue;
     }
-    if (prediction.size(0) != static_cast<int64_t>(n) || prediction.size(1) != heads ||
+    if (prediction.dim() != spatial + 2 || prediction.size(0) != static_cast<int64_t>(calls) || prediction.size(1) != heads ||
         !prediction.sizes().slice(2).equals(torch::IntArrayRef(patch)))
       throw Error(ErrorKind::Internal, "the network's logits do not match the patch size and the number of labels");
-    prediction = prediction.to(logits.device());
+    prediction = prediction.narrow(0, 0, static_cast<int64_t>(n)).to(logits.device(), torch::kFloat);
     // predicted_logits[sl] += prediction * gaussian: the product in float32, the sum rounded to float16.
     for (size_t i = 0; i < n; ++i) {
       logits.index(tileIndex(t + i, true)).add_(prediction[static_cast<int64_t>(i)] * gaussian);
