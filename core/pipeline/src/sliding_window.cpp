@@ -184,6 +184,10 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
       std::vector<torch::Tensor> group;
       for (size_t i = 0; i < calls; ++i) group.push_back(padded.index(tileIndex(t + std::min(i, n - 1), true)));
       prediction = predictTiles(torch::stack(group), predictor, flips, mirrorsInOneCall);
+      if (prediction.dim() != spatial + 2 || prediction.size(0) != static_cast<int64_t>(calls) ||
+          prediction.size(1) != heads || !prediction.sizes().slice(2).equals(torch::IntArrayRef(patch)))
+        throw Error(ErrorKind::Internal, "the network's logits do not match the patch size and the number of labels");
+      prediction = prediction.narrow(0, 0, static_cast<int64_t>(n)).to(torch::kFloat);
     } catch (const c10::OutOfMemoryError&) {
       // Fall back step by step: a call per mirrored copy, fewer tiles per call, then the accumulators on the host,
       // then give up.
@@ -201,10 +205,7 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
       }
       continue;
     }
-    if (prediction.dim() != spatial + 2 || prediction.size(0) != static_cast<int64_t>(calls) || prediction.size(1) != heads ||
-        !prediction.sizes().slice(2).equals(torch::IntArrayRef(patch)))
-      throw Error(ErrorKind::Internal, "the network's logits do not match the patch size and the number of labels");
-    prediction = prediction.narrow(0, 0, static_cast<int64_t>(n)).to(logits.device(), torch::kFloat);
+    prediction = prediction.to(logits.device());
     // predicted_logits[sl] += prediction * gaussian: the product in float32, the sum rounded to float16.
     for (size_t i = 0; i < n; ++i) {
       logits.index(tileIndex(t + i, true)).add_(prediction[static_cast<int64_t>(i)] * gaussian);
