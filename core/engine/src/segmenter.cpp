@@ -13,7 +13,6 @@
 #include "krait/engine/engine.h"
 #include "krait/models/nnunet/model_folder.h"
 #include "krait/pipeline/segmentation_pipeline.h"
-#include "krait/pipeline/sliding_window.h"
 #include "krait/pipeline/volume_tensor.h"
 
 namespace fs = std::filesystem;
@@ -27,6 +26,17 @@ struct Segmenter::Impl {
   models::SegmentationModel model;
   models::ModelManifest manifest;
   std::vector<TilePredictor> predictors;
+
+  // What every segmentation runs with: the options' step, tile batch, mirroring and device.
+  PipelineOptions pipelineOptions() const {
+    PipelineOptions p;
+    p.stepSize = options.step;
+    p.tileBatch = options.tileBatch;
+    p.mirror = options.mirroring;
+    p.device = device;
+    return p;
+  }
+
   // On a GPU: each fold's first network call, made while the caller reads the first image (declared last, so that
   // it is waited for before the predictors go).
   std::future<void> warmUp;
@@ -115,12 +125,9 @@ Segmenter::Segmenter(const std::string& model, SegmenterOptions options) : impl_
     // cuDNN's autotuning and the graph capture take seconds per fold (docs/benchmarks.md): a fresh process's first
     // case would wait for them after reading its image; here they overlap the read. Nothing else uses the GPU
     // meanwhile: segment() waits for this before its preprocessing starts.
-    SlidingWindowOptions window{impl_->model.plan.patchSize, impl_->options.step, {}, impl_->device,
-                                impl_->options.tileBatch};
-    if (impl_->options.mirroring) window.mirrorAxes = impl_->model.plan.mirrorAxes;
-    const auto channels = static_cast<int64_t>(impl_->model.dataset.channelNames.size());
-    impl_->warmUp = std::async(std::launch::async, [predictors = impl_->predictors, channels, window] {
-      for (const TilePredictor& predictor : predictors) warmUpPredictor(predictor, channels, window);
+    impl_->warmUp = std::async(std::launch::async, [plan = impl_->model.plan, predictors = impl_->predictors,
+                                                    options = impl_->pipelineOptions()] {
+      warmUpPredictors(plan, predictors, options);
     });
   }
 }
@@ -139,12 +146,8 @@ Segmentation Segmenter::segment(const std::vector<Volume>& channels, const Segme
   const Geometry& g = channels[0].geometry();
 
   std::atomic<bool> cancelled{false};
-  PipelineOptions p;
-  p.stepSize = impl_->options.step;
-  p.tileBatch = impl_->options.tileBatch;
-  p.mirror = impl_->options.mirroring;
+  PipelineOptions p = impl_->pipelineOptions();
   p.probabilities = o.probabilities;
-  p.device = impl_->device;
   p.cancelled = &cancelled;
   if (o.progress)
     p.progress = [&](const PipelineProgress& s) {

@@ -27,7 +27,18 @@ void checkInput(const torch::Tensor& image, const std::vector<double>& spacing, 
     throw Error(ErrorKind::Input, "the image holds NaN or infinite voxels");
 }
 
+SlidingWindowOptions windowOptions(const InferencePlan& plan, const PipelineOptions& options) {
+  SlidingWindowOptions window{plan.patchSize, options.stepSize, {}, options.device, options.tileBatch};
+  if (options.mirror) window.mirrorAxes = plan.mirrorAxes;
+  return window;
+}
+
 }  // namespace
+
+void warmUpPredictors(const InferencePlan& plan, const std::vector<TilePredictor>& folds, const PipelineOptions& options) {
+  const SlidingWindowOptions window = windowOptions(plan, options);
+  for (const TilePredictor& fold : folds) warmUpPredictor(fold, static_cast<int64_t>(plan.channels.size()), window);
+}
 
 SegmentationResult runSegmentation(const torch::Tensor& image, const std::vector<double>& spacing,
                                    const InferencePlan& plan, const std::vector<TilePredictor>& folds,
@@ -53,8 +64,7 @@ SegmentationResult runSegmentation(const torch::Tensor& image, const std::vector
   report("preprocess", 1, 1);
 
   start = std::chrono::steady_clock::now();
-  SlidingWindowOptions window{plan.patchSize, options.stepSize, {}, options.device, options.tileBatch};
-  if (options.mirror) window.mirrorAxes = plan.mirrorAxes;
+  const SlidingWindowOptions window = windowOptions(plan, options);
   torch::Tensor logits;
   for (size_t f = 0; f < folds.size(); ++f) {
     auto tileDone = [&](int64_t done, int64_t total) {

@@ -57,6 +57,11 @@ torch::Tensor predictTiles(const torch::Tensor& x, const TilePredictor& predicto
   return prediction /= static_cast<double>(flips.size() + 1);
 }
 
+// On a GPU the mirrored copies share their tiles' network call; on the CPU a bigger batch only costs memory.
+bool mirrorsInOneCall(const SlidingWindowOptions& options) {
+  return options.device.is_cuda() && !options.mirrorAxes.empty();
+}
+
 // gaussian_filter's 1D kernel (sigma = patch / 8, truncated at 4 sigma, normalised to sum 1) as it falls on the
 // patch axis around a one at patch / 2; zero beyond the truncation.
 torch::Tensor gaussianAxis(int64_t patch) {
@@ -109,7 +114,7 @@ void warmUpPredictor(const TilePredictor& predictor, int64_t channels, const Sli
   c10::InferenceMode inference;
   // As predictSlidingWindow batches: tileBatch tiles, and on a GPU their mirrored copies in the same call.
   int64_t tiles = std::max<int64_t>(options.tileBatch, 1);
-  if (options.device.is_cuda()) tiles *= static_cast<int64_t>(mirrorCombinations(options.mirrorAxes).size()) + 1;
+  if (mirrorsInOneCall(options)) tiles *= static_cast<int64_t>(mirrorCombinations(options.mirrorAxes).size()) + 1;
   std::vector<int64_t> shape{tiles, channels};
   shape.insert(shape.end(), options.patchSize.begin(), options.patchSize.end());
   try {
@@ -171,8 +176,7 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
     return where;
   };
   int64_t batch = std::max<int64_t>(options.tileBatch, 1);
-  // On a GPU the mirrored copies share the tiles' network call; on the CPU a bigger batch only costs memory.
-  bool mirrorsInOneCall = options.device.is_cuda() && !flips.empty();
+  bool copiesInOneCall = mirrorsInOneCall(options);
   for (size_t t = 0; t < tiles.size();) {
     if (cancelled && cancelled->load()) throw Error(ErrorKind::Cancelled, "cancelled");
     const size_t n = std::min(static_cast<size_t>(batch), tiles.size() - t);
@@ -183,7 +187,7 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
     try {
       std::vector<torch::Tensor> group;
       for (size_t i = 0; i < calls; ++i) group.push_back(padded.index(tileIndex(t + std::min(i, n - 1), true)));
-      prediction = predictTiles(torch::stack(group), predictor, flips, mirrorsInOneCall);
+      prediction = predictTiles(torch::stack(group), predictor, flips, copiesInOneCall);
       if (prediction.dim() != spatial + 2 || prediction.size(0) != static_cast<int64_t>(calls) ||
           prediction.size(1) != heads || !prediction.sizes().slice(2).equals(torch::IntArrayRef(patch)))
         throw Error(ErrorKind::Internal, "the network's logits do not match the patch size and the number of labels");
@@ -191,8 +195,8 @@ torch::Tensor predictSlidingWindow(const torch::Tensor& data, int64_t heads, con
     } catch (const c10::OutOfMemoryError&) {
       // Fall back step by step: a call per mirrored copy, fewer tiles per call, then the accumulators on the host,
       // then give up.
-      if (mirrorsInOneCall) {
-        mirrorsInOneCall = false;
+      if (copiesInOneCall) {
+        copiesInOneCall = false;
       } else if (batch > 1) {
         batch /= 2;
       } else if (!logits.device().is_cpu()) {

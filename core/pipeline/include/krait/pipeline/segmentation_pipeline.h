@@ -42,6 +42,10 @@ struct SegmentationResult {
   StageSeconds seconds;
 };
 
+// Each fold's first network call, with the shape runSegmentation's sliding window will give it (warmUpPredictor):
+// on a GPU, cuDNN's autotuning and the graph capture, done before an image is at hand.
+void warmUpPredictors(const InferencePlan& plan, const std::vector<TilePredictor>& folds, const PipelineOptions& options);
+
 // image: (C, Z, Y, X) float32; spacing (z, y, x) mm, finite and positive.
 SegmentationResult runSegmentation(const torch::Tensor& image, const std::vector<double>& spacing,
                                    const InferencePlan& plan, const std::vector<TilePredictor>& folds,
